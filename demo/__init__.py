@@ -1,0 +1,1 @@
+"""Home Assistant configuration and glue that run the integration against simulated units."""

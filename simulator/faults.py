@@ -1,0 +1,194 @@
+"""Radio faults of a simulated Daly unit: what real links were seen doing, on demand.
+
+Every fault is something a client can notice on its side of the link: bytes that never
+arrive, arrive corrupted, arrive late, arrive glued together or cut apart, text that is not a
+frame, a link that drops, a connection that is refused, a unit that stays silent or is gone.
+A fault fires either on command (`inject(kind, times=n)`: the next n occasions) or by chance
+(`set_probability(kind, p)`), drawn from a seeded generator so a failing run can be replayed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+import random
+
+DEFAULT_JUNK = b"AT+OK\r\n"
+DEFAULT_LATE_SECONDS = 5.0
+
+
+class FaultKind(StrEnum):
+    """The ways a link to a unit can misbehave."""
+
+    DROP = "drop"  # one notification of a response never arrives
+    SPLIT = "split"  # a response arrives in more notifications than the MTU requires
+    MERGE = "merge"  # a response is held back and arrives glued to the next one
+    FLIP = "flip"  # one byte of a response is corrupted in the air
+    LATE = "late"  # a response arrives after `late_seconds` (past a client's timeout)
+    DISCONNECT = "disconnect"  # the link drops half-way through a response
+    JUNK = "junk"  # the BLE module pushes ASCII text before a response
+    REFUSE = "refuse"  # a connection attempt fails: another central holds the unit
+    ASLEEP = "asleep"  # a request is ignored, as by a sleeping BMS (nothing is applied)
+    VANISH = "vanish"  # the unit is out of range: no advertisement, no connection
+
+
+@dataclass(frozen=True, slots=True)
+class Transmission:
+    """How one response travels: the notifications, extra delay, and a link drop after."""
+
+    notifications: list[bytes]
+    extra_delay: float = 0.0
+    lose_link: bool = False
+
+
+class FaultInjector:
+    """Decides, per occasion, whether a fault fires; one injector per simulated unit.
+
+    `asleep` and `vanished` are lasting states (set them, clear them); every kind can also
+    fire for single occasions: a request (ASLEEP), a response (DROP, SPLIT, MERGE, FLIP,
+    LATE, DISCONNECT, JUNK), a connection attempt (REFUSE, VANISH) or an advertisement
+    (VANISH).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        probabilities: Mapping[FaultKind, float] | None = None,
+        late_seconds: float = DEFAULT_LATE_SECONDS,
+        junk: bytes = DEFAULT_JUNK,
+    ) -> None:
+        """Create an injector; `probabilities` maps a kind to its chance per occasion."""
+        self.rng = random.Random(seed)
+        self.late_seconds = late_seconds
+        self.junk = junk
+        self.asleep = False
+        self.vanished = False
+        self.fired: Counter[FaultKind] = Counter()
+        self._probabilities: dict[FaultKind, float] = {}
+        self._pending: Counter[FaultKind] = Counter()
+        for kind, probability in (probabilities or {}).items():
+            self.set_probability(kind, probability)
+
+    def set_probability(self, kind: FaultKind, probability: float) -> None:
+        """Let `kind` fire by chance on each occasion (0 turns chance off)."""
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError(f"probability of {kind} must be within 0..1, got {probability}")
+        if probability:
+            self._probabilities[kind] = probability
+        else:
+            self._probabilities.pop(kind, None)
+
+    def probability(self, kind: FaultKind) -> float:
+        """Return the chance per occasion of `kind`."""
+        return self._probabilities.get(kind, 0.0)
+
+    def inject(self, kind: FaultKind, times: int = 1) -> None:
+        """Make `kind` fire on the next `times` occasions, whatever the probabilities."""
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        self._pending[kind] += times
+
+    def pending(self, kind: FaultKind) -> int:
+        """Return how many commanded occurrences of `kind` have not fired yet."""
+        return self._pending[kind]
+
+    def clear(self) -> None:
+        """Forget commands, probabilities and lasting states: a healthy link again."""
+        self._pending.clear()
+        self._probabilities.clear()
+        self.asleep = False
+        self.vanished = False
+
+    def fires(self, kind: FaultKind) -> bool:
+        """Decide one occasion: True when `kind` happens now (and count it)."""
+        if self._pending[kind] > 0:
+            self._pending[kind] -= 1
+            fired = True
+        else:
+            probability = self._probabilities.get(kind, 0.0)
+            # Draw only when a chance is set, so commanded faults do not shift the
+            # random sequence other kinds depend on.
+            fired = probability > 0.0 and self.rng.random() < probability
+        if fired:
+            self.fired[kind] += 1
+        return fired
+
+    def ignores_request(self) -> bool:
+        """Return True when a request should go unanswered because the unit sleeps."""
+        return self.asleep or self.fires(FaultKind.ASLEEP)
+
+    def out_of_range(self) -> bool:
+        """Return True when the unit cannot be heard on this occasion."""
+        return self.vanished or self.fires(FaultKind.VANISH)
+
+    def transmit(
+        self, answer: bytes, *, payload_size: int, held: bytes | None = None
+    ) -> tuple[Transmission | None, bytes | None]:
+        """Cut `answer` into notifications of `payload_size` bytes, applying the faults.
+
+        `held` is a response an earlier MERGE kept back on this link; it travels glued in
+        front of this one. Returns the transmission (None while holding) and what to hold.
+        """
+        if held is None and self.fires(FaultKind.MERGE):
+            return None, answer
+        if self.fires(FaultKind.FLIP):
+            answer = self.corrupt(answer)
+        stream = answer if held is None else held + answer
+        chunks = [stream[i : i + payload_size] for i in range(0, len(stream), payload_size)]
+        if self.fires(FaultKind.SPLIT):
+            chunks = self.split(chunks)
+        if self.fires(FaultKind.DROP):
+            chunks = self.drop(chunks)
+        lose_link = self.fires(FaultKind.DISCONNECT)
+        if lose_link:
+            chunks = _truncate(chunks, self.cut_point(sum(map(len, chunks))))
+        if self.fires(FaultKind.JUNK):
+            chunks.insert(0, self.junk)
+        extra_delay = self.late_seconds if self.fires(FaultKind.LATE) else 0.0
+        return Transmission(chunks, extra_delay, lose_link), None
+
+    def corrupt(self, data: bytes) -> bytes:
+        """Return `data` with one byte changed to a different value."""
+        if not data:
+            return data
+        index = self.rng.randrange(len(data))
+        flipped = bytearray(data)
+        flipped[index] ^= self.rng.randrange(1, 256)
+        return bytes(flipped)
+
+    def split(self, chunks: list[bytes]) -> list[bytes]:
+        """Cut one chunk longer than a byte in two at a random point."""
+        candidates = [index for index, chunk in enumerate(chunks) if len(chunk) > 1]
+        if not candidates:
+            return chunks
+        index = self.rng.choice(candidates)
+        chunk = chunks[index]
+        cut = self.rng.randrange(1, len(chunk))
+        return [*chunks[:index], chunk[:cut], chunk[cut:], *chunks[index + 1 :]]
+
+    def drop(self, chunks: list[bytes]) -> list[bytes]:
+        """Lose one chunk."""
+        if not chunks:
+            return chunks
+        index = self.rng.randrange(len(chunks))
+        return [*chunks[:index], *chunks[index + 1 :]]
+
+    def cut_point(self, length: int) -> int:
+        """Return where a link drop interrupts `length` bytes: never at either end."""
+        if length < 2:
+            return 0
+        return self.rng.randrange(1, length)
+
+
+def _truncate(chunks: list[bytes], keep: int) -> list[bytes]:
+    """Keep the first `keep` bytes of a run of chunks."""
+    kept: list[bytes] = []
+    for chunk in chunks:
+        if keep <= 0:
+            break
+        kept.append(chunk[:keep])
+        keep -= len(chunk)
+    return kept
