@@ -1,0 +1,126 @@
+"""Alarm names and the command/request encoders."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from custom_components.daly_bms.protocol import (
+    ALARM_NAMES,
+    D2_ALARM_BITS,
+    P81_ALARM_BITS,
+    Dialect,
+    balancer_command,
+    charge_mos_command,
+    commands,
+    d2_status_request,
+    device_info_request,
+    discharge_mos_command,
+    p81_status_requests,
+    settings_request,
+)
+from custom_components.daly_bms.protocol.alarms import alarm_names
+
+from .examples import COMMANDS, REQUESTS, with_crc
+
+
+def test_every_d2_bit_has_a_unique_snake_case_name() -> None:
+    assert len(D2_ALARM_BITS) == 64
+    assert len(set(ALARM_NAMES)) == len(ALARM_NAMES) == 96
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in ALARM_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("bit", "name"),
+    [
+        (0, "current_module_fault"),
+        (2, "short_circuit_protection"),
+        (5, "charging_cabinet_offline"),
+        (6, "reserved_bit_6"),
+        (15, "reserved_bit_15"),
+        (16, "charge_mos_overtemperature"),
+        (21, "discharge_mos_adhesion"),
+        (23, "discharge_mos_open_circuit"),
+        (24, "afe_chip_fault"),
+        (31, "internal_communication_fault"),
+        (32, "charge_overcurrent_warning"),
+        (35, "discharge_overcurrent_alarm"),
+        (36, "soc_high_warning"),
+        (39, "soc_low_alarm"),
+        (40, "cell_delta_warning"),
+        (43, "temperature_difference_alarm"),
+        (44, "reserved_bit_44"),
+        (47, "reserved_bit_47"),
+        (48, "cell_overvoltage_warning"),
+        (49, "cell_overvoltage_alarm"),
+        (51, "cell_undervoltage_alarm"),
+        (52, "pack_overvoltage_warning"),
+        (55, "pack_undervoltage_alarm"),
+        (56, "charge_overtemperature_warning"),
+        (59, "charge_undertemperature_alarm"),
+        (60, "discharge_overtemperature_warning"),
+        (63, "discharge_undertemperature_alarm"),
+    ],
+)
+def test_d2_bit_positions(bit: int, name: str) -> None:
+    assert D2_ALARM_BITS[bit] == name
+    assert alarm_names(1 << bit) == (name,)
+
+
+def test_alarm_names_of_nothing() -> None:
+    assert alarm_names(0) == ()
+    assert alarm_names(0b101, P81_ALARM_BITS) == ("p81_alarm_bit_0", "p81_alarm_bit_2")
+
+
+@pytest.mark.parametrize(
+    ("encoder", "key"),
+    [
+        (charge_mos_command, "charge"),
+        (discharge_mos_command, "discharge"),
+        (balancer_command, "balancer"),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_commands_match_notes(encoder: object, key: str, on: bool) -> None:
+    assert encoder(on) == COMMANDS[(key, on)]  # type: ignore[operator]
+
+
+def test_request_helpers_match_notes() -> None:
+    assert d2_status_request() == REQUESTS["status_80"]
+    assert d2_status_request(62) == REQUESTS["status_62"]
+    assert commands.d2_mos_temperature_request() == REQUESTS["extra_block"]
+    assert settings_request(Dialect.D2) == REQUESTS["settings"]
+    assert device_info_request(Dialect.D2) == REQUESTS["versions"]
+    assert p81_status_requests() == (REQUESTS["p81_block1"], REQUESTS["p81_block2"])
+    # p81 keeps the settings 0x80 registers higher and the versions at 0x178.
+    assert settings_request(Dialect.P81) == with_crc(bytes.fromhex("81 03 01 00 00 29"))
+    assert device_info_request(Dialect.P81) == with_crc(bytes.fromhex("81 03 01 78 00 4a"))
+
+
+def test_status_request_sizes() -> None:
+    with pytest.raises(ValueError, match="62 or 80"):
+        d2_status_request(64)
+
+
+def test_unconfirmed_commands() -> None:
+    assert commands.unconfirmed_set_soc_command(68.0) == with_crc(
+        bytes.fromhex("d2 06 00 a7 02 a8")
+    )
+    assert commands.unconfirmed_restart_command() == with_crc(bytes.fromhex("d2 06 00 f0 00 01"))
+    assert commands.unconfirmed_shutdown_command() == with_crc(bytes.fromhex("d2 06 00 f1 00 01"))
+    assert commands.unconfirmed_zero_current_command() == with_crc(
+        bytes.fromhex("d2 06 00 f2 00 01")
+    )
+    assert commands.unconfirmed_factory_reset_command() == with_crc(
+        bytes.fromhex("d2 06 00 f3 00 01")
+    )
+    for soc in (-0.1, 100.1):
+        with pytest.raises(ValueError, match="SOC"):
+            commands.unconfirmed_set_soc_command(soc)
+
+
+def test_unconfirmed_commands_are_not_reexported() -> None:
+    import custom_components.daly_bms.protocol as package
+
+    assert not [name for name in dir(package) if name.startswith("unconfirmed")]

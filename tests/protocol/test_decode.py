@@ -1,0 +1,363 @@
+"""Decoding status, settings and version replies of both dialects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from custom_components.daly_bms.protocol import (
+    BatteryState,
+    BatteryType,
+    DalyFrameError,
+    DalyStatus,
+    Dialect,
+    decode_device_info,
+    decode_settings,
+    decode_status,
+    parse_frame,
+)
+
+from .examples import (
+    EXAMPLE_A,
+    EXAMPLE_C,
+    EXAMPLE_C_AS_PRINTED,
+    EXAMPLE_D,
+    EXAMPLE_P_BLOCK1,
+    EXAMPLE_P_BLOCK2,
+    d2_registers,
+    read_reply,
+    with_crc,
+)
+
+
+def test_example_a_d2_24_cells() -> None:
+    status = decode_status(EXAMPLE_A)
+    assert status.dialect is Dialect.D2
+    assert status.cell_count == 24
+    assert len(status.cell_voltages) == 24
+    assert min(status.cell_voltages) == 3.291
+    assert max(status.cell_voltages) == 3.294
+    assert status.cell_voltages[:2] == (3.292, 3.291)
+    assert status.temperatures == (16.0, 14.0, 16.0, 16.0)
+    assert status.voltage == 79.0
+    assert status.current == 0.0
+    assert status.power == 0.0
+    assert status.soc == 33.3
+    assert status.remaining_capacity == 104.5
+    assert status.state is BatteryState.IDLE
+    assert status.cycles == 0
+    assert status.balancing is False
+    assert status.charge_mos is True
+    assert status.discharge_mos is True
+    assert status.cell_voltage_avg == 3.292
+    assert status.cell_voltage_delta == 0.003
+    assert (status.cell_voltage_min, status.cell_voltage_max) == (3.291, 3.294)
+    assert status.alarms == ()
+    # A 62-register reply carries none of the extended block.
+    assert status.mos_temperature is None
+    assert status.board_temperature is None
+    assert status.balance_current is None
+    assert status.balancing_cells is None
+
+
+def test_example_c_d2_8_cells() -> None:
+    status = decode_status(EXAMPLE_C)
+    assert status.cell_voltages == (3.438, 3.433, 3.417, 3.543, 3.339, 3.339, 3.340, 3.339)
+    # Registers 0x21/0x22 read 40 (0 deg C) but the unit has one sensor.
+    assert status.temperatures == (21.0,)
+    assert status.voltage == 27.1
+    assert status.current == 0.0
+    assert status.soc == 100.0
+    assert status.remaining_capacity == 25.0
+    assert status.charge_mos is True
+    assert status.discharge_mos is True
+    assert status.cell_voltage_delta == 0.204
+
+
+def test_example_c_as_printed_is_rejected() -> None:
+    with pytest.raises(DalyFrameError):
+        decode_status(EXAMPLE_C_AS_PRINTED)
+
+
+def test_example_p_p81_two_blocks() -> None:
+    status = decode_status(EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK2)
+    assert status.dialect is Dialect.P81
+    assert status.cell_count == 16
+    assert min(status.cell_voltages) == 3.312
+    assert max(status.cell_voltages) == 3.317
+    assert status.temperatures == (22.0, 22.0, 22.0, 22.0)
+    assert status.voltage == 53.0
+    assert status.current == -8.9
+    assert status.state is BatteryState.DISCHARGING
+    assert status.soc == 86.4
+    assert status.remaining_capacity == 271.2
+    assert status.cycles == 7
+    assert status.charge_mos is True
+    assert status.discharge_mos is True
+    assert status.mos_temperature == 24.0
+    assert status.board_temperature == 30.0
+    assert status.power == pytest.approx(-471.7)
+    assert status.cell_voltage_max == 3.317
+    assert status.cell_voltage_avg == 3.314
+    # p81 has no lowest-cell register in these blocks: derived from the cells.
+    assert status.cell_voltage_min == 3.312
+    assert status.cell_voltage_delta == 0.005
+    # Unconfirmed p81 registers stay unreported.
+    assert status.balancing is None
+    assert status.balancing_cells is None
+    assert status.balance_current is None
+    assert status.alarms == ()
+
+
+def test_example_d_settings() -> None:
+    settings_ = decode_settings(EXAMPLE_D)
+    assert settings_.rated_capacity == 105.0
+    assert settings_.cell_reference_voltage == 3.2
+    assert settings_.acquisition_boards == 1
+    assert settings_.cells_per_board == (4,)
+    assert settings_.temperature_sensors_per_board == (1,)
+    assert settings_.battery_type is BatteryType.LIFEPO4
+    assert settings_.sleep_time == 7200
+    assert settings_.cell_overvoltage_warning == 3.5
+    assert settings_.cell_overvoltage_alarm == 3.5
+    assert settings_.cell_undervoltage_warning == 2.6
+    assert settings_.cell_undervoltage_alarm == 2.6
+    assert settings_.pack_overvoltage_warning == 14.0
+    assert settings_.pack_overvoltage_alarm == 14.0
+    assert settings_.pack_undervoltage_warning == 10.4
+    assert settings_.pack_undervoltage_alarm == 10.4
+    assert settings_.charge_overcurrent_warning == 10.0
+    assert settings_.charge_overcurrent_alarm == 10.0
+    assert settings_.discharge_overcurrent_warning == 16.0
+    assert settings_.discharge_overcurrent_alarm == 16.0
+    assert settings_.charge_overtemperature_warning == 45.0
+    assert settings_.charge_undertemperature_alarm == 0.0
+    assert settings_.discharge_overtemperature_alarm == 70.0
+    assert settings_.discharge_undertemperature_warning == -1.0
+    assert settings_.cell_delta_warning == 0.255
+    assert settings_.balancing_start_voltage == 3.2
+    assert settings_.balancing_start_delta == 0.02
+    assert settings_.charge_mos is True
+    assert settings_.discharge_mos is True
+    assert settings_.soc_setting == 68.0
+    assert settings_.mos_overtemperature == 47.0
+
+
+def test_settings_as_dict_is_json_ready() -> None:
+    data = decode_settings(EXAMPLE_D).as_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["battery_type"] == "lifepo4"
+    assert data["cells_per_board"] == [4]
+    assert data["cell_delta_warning"] == 0.255
+
+
+def test_p81_settings_use_p81_reply_address() -> None:
+    frame = with_crc(bytes([0x51]) + EXAMPLE_D[1:-2])
+    assert decode_settings(frame).rated_capacity == 105.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(0, BatteryType.LIFEPO4), (1, BatteryType.LI_ION), (2, BatteryType.LTO), (9, None)],
+)
+def test_battery_types(raw: int, expected: BatteryType | None) -> None:
+    registers = list(parse_frame(EXAMPLE_D).payload)
+    registers = [
+        int.from_bytes(bytes(registers[i : i + 2]), "big") for i in range(0, len(registers), 2)
+    ]
+    registers[0x89 - 0x80] = raw
+    assert decode_settings(read_reply(0xD2, registers)).battery_type is expected
+
+
+def test_d2_80_registers_extended_block() -> None:
+    registers = d2_registers(
+        80,
+        {0x3E: 0b1010, 0x3F: 0b1, 0x40: 30250, 0x42: 75, 0x43: 62, 0x34: 1, 0x29: 30123},
+    )
+    status = decode_status(read_reply(0xD2, registers))
+    assert status.mos_temperature == 35.0
+    assert status.board_temperature == 22.0
+    assert status.balance_current == 0.25
+    assert status.balancing is True
+    assert status.balancing_cells == (2, 4, 17)
+    assert status.current == 12.3
+    assert status.power == pytest.approx(13.2 * 12.3)
+    assert status.state is BatteryState.IDLE
+
+
+@pytest.mark.parametrize("raw", [0x0000, 0xFFFF])
+def test_absent_mos_temperature(raw: int) -> None:
+    status = decode_status(read_reply(0xD2, d2_registers(80, {0x42: raw, 0x43: 0, 0x40: 0})))
+    assert status.mos_temperature is None
+    assert status.board_temperature is None
+    assert status.balance_current is None
+    assert status.balancing_cells == ()
+
+
+def test_states_and_unknown_state() -> None:
+    for raw, state in ((1, BatteryState.CHARGING), (2, BatteryState.DISCHARGING), (7, None)):
+        status = decode_status(read_reply(0xD2, d2_registers(62, {0x2F: raw})))
+        assert status.state is state
+
+
+def test_missing_summary_registers_are_derived_from_cells() -> None:
+    registers = d2_registers(62, {0x2B: 0, 0x2C: 0, 0x37: 0, 0x38: 0})
+    status = decode_status(read_reply(0xD2, registers))
+    assert status.cell_voltage_max == 3.31
+    assert status.cell_voltage_min == 3.295
+    assert status.cell_voltage_avg == 3.3025
+    assert status.cell_voltage_delta == 0.015
+
+
+def test_cell_count_register_missing_uses_non_zero_slots() -> None:
+    status = decode_status(read_reply(0xD2, d2_registers(62, {0x31: 0})))
+    assert status.cell_count == 4
+    assert status.cell_voltages == (3.3, 3.31, 3.305, 3.295)
+
+
+def test_no_cells_at_all() -> None:
+    registers = d2_registers(62, {0x31: 0, 0x2B: 0, 0x2C: 0, 0x37: 0, 0x38: 0})
+    registers[0:4] = [0, 0, 0, 0]
+    status = decode_status(read_reply(0xD2, registers))
+    assert status.cell_count is None
+    assert status.cell_voltages == ()
+    assert status.cell_voltage_min is None
+    assert status.cell_voltage_avg is None
+    assert status.cell_voltage_delta is None
+
+
+def test_temperatures_skip_zero_slots_and_clamp_sensor_count() -> None:
+    registers = d2_registers(62, {0x32: 200, 0x20: 0, 0x21: 30, 0x27: 90})
+    assert decode_status(read_reply(0xD2, registers)).temperatures == (-10.0, 50.0)
+
+
+def test_alarm_bits_are_named() -> None:
+    # Word 0x3A holds bits 63-48: bit 48 = cell overvoltage warning, bit 63 = discharge
+    # under-temperature alarm. Word 0x3D holds bits 15-0: bit 2 = short circuit.
+    registers = d2_registers(62, {0x3A: 0x8001, 0x3B: 0x0002, 0x3C: 0x0000, 0x3D: 0x4004})
+    status = decode_status(read_reply(0xD2, registers))
+    assert status.alarms == (
+        "short_circuit_protection",
+        "reserved_bit_14",
+        "charge_overcurrent_alarm",
+        "cell_overvoltage_warning",
+        "discharge_undertemperature_alarm",
+    )
+
+
+def test_p81_alarm_bits_get_neutral_names() -> None:
+    block2 = bytearray(EXAMPLE_P_BLOCK2[:-2])
+    offset = 3 + 2 * (0x6D - 0x41)
+    block2[offset : offset + 4] = bytes([0x80, 0x00, 0x00, 0x01])
+    status = decode_status(EXAMPLE_P_BLOCK1, with_crc(bytes(block2)))
+    assert status.alarms == ("p81_alarm_bit_0", "p81_alarm_bit_31")
+
+
+def test_decode_accepts_checked_frames() -> None:
+    status = decode_status(parse_frame(EXAMPLE_P_BLOCK1), parse_frame(EXAMPLE_P_BLOCK2))
+    assert status == decode_status(EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK2)
+    assert decode_status(parse_frame(EXAMPLE_A)) == decode_status(bytearray(EXAMPLE_A))
+
+
+@pytest.mark.parametrize(
+    ("frame", "block2", "message"),
+    [
+        (EXAMPLE_A[:-1] + b"\x00", None, "bad CRC"),
+        (EXAMPLE_D, None, "not a status reply"),
+        (EXAMPLE_A, EXAMPLE_P_BLOCK2, "with a second frame"),
+        (EXAMPLE_P_BLOCK1, None, "needs block 2"),
+        (EXAMPLE_P_BLOCK2, EXAMPLE_P_BLOCK1, "block 1"),
+        (EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK1, "block 2"),
+        (EXAMPLE_P_BLOCK1, EXAMPLE_A, "block 2"),
+        (with_crc(bytes.fromhex("d2 06 00 00 00 3e")), None, "not a status reply"),
+        (b"\x51\x03", None, "too short"),
+    ],
+)
+def test_status_shape_errors(frame: bytes, block2: bytes | None, message: str) -> None:
+    with pytest.raises(DalyFrameError, match=message):
+        decode_status(frame, block2)
+
+
+def test_settings_and_versions_reject_wrong_shape() -> None:
+    with pytest.raises(DalyFrameError, match="settings"):
+        decode_settings(EXAMPLE_A)
+    with pytest.raises(DalyFrameError, match="version"):
+        decode_device_info(EXAMPLE_D)
+
+
+def _text_registers(text: bytes, size: int) -> list[int]:
+    padded = text.ljust(size, b"\0")
+    return [int.from_bytes(padded[i : i + 2], "big") for i in range(0, size, 2)]
+
+
+def test_d2_device_info() -> None:
+    registers = _text_registers(b"20220315-1.0.2\0\0" + b"DL-R24TH1A  \0\0\0\0", 64)
+    info = decode_device_info(read_reply(0xD2, registers))
+    assert info.dialect is Dialect.D2
+    assert info.software_version == "20220315-1.0.2"
+    assert info.hardware_version == "DL-R24TH1A"
+    assert info.as_dict() == {
+        "dialect": "d2",
+        "software_version": "20220315-1.0.2",
+        "hardware_version": "DL-R24TH1A",
+    }
+
+
+def test_p81_device_info_and_empty_strings() -> None:
+    text = b"V2.3.1".ljust(28, b"\0") + b"\0" * 14
+    info = decode_device_info(read_reply(0x51, _text_registers(text, 148)))
+    assert info.dialect is Dialect.P81
+    assert info.software_version == "V2.3.1"
+    assert info.hardware_version is None
+
+
+def test_status_as_dict_rounds_and_is_json_ready() -> None:
+    status = DalyStatus(
+        dialect=Dialect.D2,
+        cell_count=2,
+        cell_voltages=(3.30049, 3.2999),
+        cell_voltage_min=3.2999,
+        cell_voltage_max=3.30049,
+        cell_voltage_delta=0.00059,
+        cell_voltage_avg=3.300195,
+        temperatures=(21.04,),
+        mos_temperature=None,
+        board_temperature=30.06,
+        voltage=6.60049,
+        current=-1.04,
+        power=-6.864,
+        soc=50.04,
+        remaining_capacity=10.04,
+        cycles=3,
+        state=BatteryState.DISCHARGING,
+        charge_mos=True,
+        discharge_mos=False,
+        balancing=True,
+        balancing_cells=(1,),
+        balance_current=0.05,
+        alarms=("cell_overvoltage_warning",),
+    )
+    data = status.as_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["cell_voltages"] == [3.3, 3.3]
+    assert data["cell_voltage_delta"] == 0.001
+    assert data["temperatures"] == [21.0]
+    assert data["mos_temperature"] is None
+    assert data["current"] == -1.0
+    assert data["power"] == -6.9
+    assert data["state"] == "discharging"
+    assert data["balancing_cells"] == [1]
+    assert data["alarms"] == ["cell_overvoltage_warning"]
+
+
+STATUS_KEYS = [
+    "dialect", "cell_count", "cell_voltages", "cell_voltage_min", "cell_voltage_max",
+    "cell_voltage_delta", "cell_voltage_avg", "temperatures", "mos_temperature",
+    "board_temperature", "voltage", "current", "power", "soc", "remaining_capacity", "cycles",
+    "state", "charge_mos", "discharge_mos", "balancing", "balancing_cells", "alarms",
+]  # fmt: skip
+
+
+def test_as_dict_keys() -> None:
+    assert list(decode_status(EXAMPLE_A).as_dict()) == STATUS_KEYS
