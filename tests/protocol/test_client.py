@@ -72,6 +72,24 @@ async def test_p81_detection_and_status() -> None:
     await client.stop()
 
 
+async def test_p81_hint_is_probed_first() -> None:
+    link = FakeLink(FakeUnit("p81"))
+    client = make_client(link)
+    assert await client.start(dialect_hint=Dialect.P81) is Dialect.P81
+    # The dialect seen on the last connection answers at once: no D2 timeouts.
+    assert link.writes == [REQUESTS["p81_block1"]]
+    await client.stop()
+
+
+async def test_wrong_hint_still_detects_d2() -> None:
+    link = FakeLink(FakeUnit("d2"))
+    client = make_client(link)
+    assert await client.start(dialect_hint=Dialect.P81) is Dialect.D2
+    assert link.writes == [REQUESTS["p81_block1"]] * 3 + [REQUESTS["status_80"]]
+    assert client.status_registers == 80
+    await client.stop()
+
+
 async def test_falls_back_to_62_registers_at_start() -> None:
     link = FakeLink(FakeUnit("d2", status_sizes=(62,)))
     client = make_client(link)

@@ -128,8 +128,12 @@ class DalyClient:
         """D2 status registers read per update on this connection (80, or 62 if refused)."""
         return self._status_registers
 
-    async def start(self) -> Dialect:
-        """Subscribe to notifications and detect the dialect (D2 first, then p81)."""
+    async def start(self, *, dialect_hint: Dialect | None = None) -> Dialect:
+        """Subscribe to notifications and detect the dialect (D2 first, then p81).
+
+        ``dialect_hint`` (the dialect seen on an earlier connection) is probed first, so a
+        p81 unit does not sit through the D2 timeouts on every reconnect.
+        """
         notify_char, write_char = self._find_characteristics()
         try:
             await self._client.start_notify(notify_char, self._on_notification)
@@ -138,7 +142,7 @@ class DalyClient:
         self._notify_char = notify_char
         self._write_char = write_char
         try:
-            self._dialect = await self._detect_dialect()
+            self._dialect = await self._detect_dialect(dialect_hint)
         except BaseException:
             await self.stop()
             raise
@@ -233,25 +237,25 @@ class DalyClient:
                 return by_uuid[notify_uuid], by_uuid[write_uuid]
         raise DalyConnectionError("no Daly notify/write characteristics (FFF1/FFF2, FF01/FF02)")
 
-    async def _detect_dialect(self) -> Dialect:
-        for registers, attempts in (
-            (D2_STATUS_REGISTERS, self._attempts),
+    async def _detect_dialect(self, hint: Dialect | None) -> Dialect:
+        probes: list[tuple[Dialect, bytes, int]] = [
+            (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS), self._attempts),
             # A unit that ignored every 80-register read but is awake answers this at once.
-            (D2_STATUS_REGISTERS_SHORT, 1),
-        ):
+            (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS_SHORT), 1),
+            (Dialect.P81, p81_status_requests()[0], self._attempts),
+        ]
+        if hint is Dialect.P81:
+            probes.insert(0, probes.pop())
+        for dialect, request, attempts in probes:
             try:
-                await self._request(d2_status_request(registers), attempts=attempts)
+                frame = await self._request(request, attempts=attempts)
             except DalyTimeoutError:
                 continue
-            self._status_registers = registers
-            _LOGGER.debug("D2 dialect, %d status registers", registers)
-            return Dialect.D2
-        try:
-            await self._request(p81_status_requests()[0])
-        except DalyTimeoutError:
-            raise DalyNotSupportedError("the unit answers neither D2 nor p81 reads") from None
-        _LOGGER.debug("p81 dialect")
-        return Dialect.P81
+            if dialect is Dialect.D2:
+                self._status_registers = frame.register_count
+            _LOGGER.debug("%s dialect, %d status registers", dialect, frame.register_count)
+            return dialect
+        raise DalyNotSupportedError("the unit answers neither D2 nor p81 reads")
 
     async def _request(self, request: bytes, *, attempts: int | None = None) -> Frame:
         """Send ``request`` and return its answer, resending on silence."""
