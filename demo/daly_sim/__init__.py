@@ -1,0 +1,81 @@
+"""Demo only: simulated Daly units behind a simulated Bluetooth proxy, and their dashboard.
+
+Loaded from the demo's configuration.yaml (``daly_sim:``), never shipped. Once Home
+Assistant's ``bluetooth`` is up it puts the demo's batteries on the air through a
+simulated ESPHome-style proxy; the real integration then finds them as Bluetooth
+discoveries, exactly as it finds real units.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+import homeassistant.helpers.config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
+
+from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from demo.units import build_units
+from simulator import RealtimeClock
+
+from .board import DashboardWriter
+from .confirm import FlowConfirmer
+
+_LOGGER = logging.getLogger(__name__)
+
+DOMAIN = "daly_sim"
+CONF_SPEED = "speed"
+CONF_AUTO_CONFIRM = "auto_confirm"
+DEFAULT_SPEED = 60.0
+PROXY_SOURCE = "AA:BB:CC:DD:EE:00"
+PROXY_NAME = "Simulated Bluetooth proxy"
+ADVERTISING_INTERVAL_S = 2.0
+
+CONFIG_SCHEMA = vol.Schema(
+    {
+        DOMAIN: vol.Schema(
+            {
+                vol.Optional(CONF_SPEED, default=DEFAULT_SPEED): vol.All(
+                    vol.Coerce(float), vol.Range(min=0.01, max=100_000)
+                ),
+                vol.Optional(CONF_AUTO_CONFIRM, default=True): cv.boolean,
+            }
+        )
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Start the simulated proxy, the dashboard writer and, if asked, auto-confirmation."""
+    conf = config[DOMAIN]
+    speed: float = conf[CONF_SPEED]
+    auto_confirm: bool = conf[CONF_AUTO_CONFIRM]
+
+    clock = RealtimeClock(speed)
+    proxy = SimulatedBluetoothProxy(hass, source=PROXY_SOURCE, name=PROXY_NAME)
+    proxy.async_start()
+    for demo_unit in build_units(clock):
+        proxy.add_unit(demo_unit.unit, rssi=demo_unit.rssi, latency=demo_unit.latency)
+        _LOGGER.info("Simulating %s at %s", demo_unit.unit.name, demo_unit.unit.address)
+    proxy.async_start_advertising(ADVERTISING_INTERVAL_S)
+
+    writer = DashboardWriter(hass, speed=speed, auto_confirm=auto_confirm)
+    stops = [writer.async_start(), proxy.async_stop]
+    if auto_confirm:
+        stops.append(FlowConfirmer(hass).async_start())
+
+    @callback
+    def _stop(_event: Event) -> None:
+        while stops:
+            stops.pop()()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop)
+    _LOGGER.info(
+        "Simulated day runs %g times faster than real time; discoveries are %s",
+        speed,
+        "confirmed automatically" if auto_confirm else "left for the user to confirm",
+    )
+    return True

@@ -1,0 +1,109 @@
+"""Keep the demo dashboard in step with the batteries the entity registry holds."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from homeassistant.components.lovelace.const import LOVELACE_DATA
+from homeassistant.components.lovelace.dashboard import LovelaceStorage
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.start import async_at_started
+
+from demo.dashboard import DASHBOARD_URL_PATH, Battery, build_dashboard, is_placed
+
+_LOGGER = logging.getLogger(__name__)
+
+BMS_DOMAIN = "daly_bms"
+# Setting up one unit adds its entities one by one; write once they have all arrived.
+COOLDOWN_S = 2.0
+
+
+@callback
+def collect_batteries(hass: HomeAssistant) -> list[Battery]:
+    """Return every configured unit with its enabled entities, by name."""
+    entity_registry = er.async_get(hass)
+    device_registry = dr.async_get(hass)
+    batteries = []
+    for entry in hass.config_entries.async_entries(BMS_DOMAIN, include_disabled=False):
+        prefix = f"{entry.unique_id}_".lower()
+        name = entry.title
+        placed: dict[tuple[str, str], str] = {}
+        extra: list[str] = []
+        for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
+            if entity.disabled_by is not None:
+                continue
+            unique_id = entity.unique_id.lower()
+            key = unique_id.removeprefix(prefix) if unique_id.startswith(prefix) else ""
+            if key and is_placed(entity.domain, key):
+                placed[(entity.domain, key)] = entity.entity_id
+            else:
+                extra.append(entity.entity_id)
+            if entity.device_id and (device := device_registry.async_get(entity.device_id)):
+                name = device.name_by_user or device.name or name
+        if placed or extra:
+            batteries.append(Battery(name=name, entities=placed, extra=tuple(sorted(extra))))
+    return sorted(batteries, key=lambda battery: battery.name)
+
+
+class DashboardWriter:
+    """Rewrite the dashboard whenever the batteries or their entities change."""
+
+    def __init__(self, hass: HomeAssistant, *, speed: float, auto_confirm: bool) -> None:
+        """Prepare to write the dashboard for a demo at `speed`."""
+        self.hass = hass
+        self.speed = speed
+        self.auto_confirm = auto_confirm
+        self._written: dict[str, Any] | None = None
+        self._missing_reported = False
+        self._debouncer = Debouncer(
+            hass, _LOGGER, cooldown=COOLDOWN_S, immediate=False, function=self.async_write
+        )
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Write now (or once Home Assistant has started) and on every change."""
+
+        @callback
+        def _started(_hass: HomeAssistant) -> None:
+            self._debouncer.async_schedule_call()
+
+        unsubscribes = [
+            self.hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, self._changed),
+            self.hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, self._changed),
+            async_at_started(self.hass, _started),
+        ]
+
+        @callback
+        def _stop() -> None:
+            while unsubscribes:
+                unsubscribes.pop()()
+            self._debouncer.async_shutdown()
+
+        return _stop
+
+    @callback
+    def _changed(self, _event: Event[Any]) -> None:
+        self._debouncer.async_schedule_call()
+
+    async def async_write(self) -> None:
+        """Build the dashboard from the registries and save it if it changed."""
+        config = build_dashboard(
+            collect_batteries(self.hass), speed=self.speed, auto_confirm=self.auto_confirm
+        )
+        if config == self._written:
+            return
+        store = self.hass.data[LOVELACE_DATA].dashboards.get(DASHBOARD_URL_PATH)
+        if not isinstance(store, LovelaceStorage):
+            if not self._missing_reported:
+                _LOGGER.warning(
+                    "No storage dashboard at /%s: run scripts/demo to create it",
+                    DASHBOARD_URL_PATH,
+                )
+                self._missing_reported = True
+            return
+        await store.async_save(config)
+        self._written = config
+        _LOGGER.info("Dashboard /%s updated", DASHBOARD_URL_PATH)

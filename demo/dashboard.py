@@ -1,0 +1,300 @@
+"""The demo's battery dashboard, built from Home Assistant's own card types.
+
+The dashboard is generated from what the entity registry holds, not from entity ids
+written in advance: each entity is found by the key its unique id ends with
+(``<address>_<key>``), so renamed entities, translated names or a different set of cells
+and sensors still give a complete page. Entities the builder does not know are listed
+at the end of their battery's section instead of being lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import re
+from typing import Any
+
+DASHBOARD_URL_PATH = "daly-batteries"
+DASHBOARD_TITLE = "Batteries"
+DASHBOARD_ICON = "mdi:home-battery"
+
+Card = dict[str, Any]
+# (entity domain, key from the unique id) -> entity id
+EntityIndex = Mapping[tuple[str, str], str]
+
+_NUMBERED = re.compile(r"^(?P<base>[a-z_]+?)_(?P<number>\d+)$")
+NUMBERED_BASES = frozenset({"cell_voltage", "temperature"})
+
+
+@dataclass(frozen=True, slots=True)
+class Battery:
+    """One configured unit: its device name and its enabled entities by key."""
+
+    name: str
+    entities: EntityIndex
+    extra: tuple[str, ...] = field(default=())
+
+
+def numbered(entities: EntityIndex, domain: str, base: str) -> list[tuple[int, str]]:
+    """Return (number, entity id) of keys like ``cell_voltage_7``, in number order."""
+    found = []
+    for (entity_domain, key), entity_id in entities.items():
+        match = _NUMBERED.match(key)
+        if entity_domain == domain and match is not None and match["base"] == base:
+            found.append((int(match["number"]), entity_id))
+    return sorted(found)
+
+
+def history_hours(speed: float) -> float:
+    """Hours of history that show about two simulated days at `speed`."""
+    return round(min(48.0, max(0.1, 48.0 / speed)), 2)
+
+
+def _row(entity_id: str, name: str) -> Card:
+    return {"entity": entity_id, "name": name}
+
+
+def _rows(entities: EntityIndex, wanted: list[tuple[str, str, str]]) -> list[Card]:
+    return [
+        _row(entity_id, name)
+        for domain, key, name in wanted
+        if (entity_id := entities.get((domain, key))) is not None
+    ]
+
+
+def _full(card: Card) -> Card:
+    return {**card, "grid_options": {"columns": "full"}}
+
+
+def _half(card: Card) -> Card:
+    return {**card, "grid_options": {"columns": 6}}
+
+
+def _overview_cards(battery: Battery, hours: float) -> list[Card]:
+    entities = battery.entities
+    cards: list[Card] = []
+    if soc := entities.get(("sensor", "soc")):
+        cards.append(
+            _half(
+                {
+                    "type": "gauge",
+                    "entity": soc,
+                    "name": "State of charge",
+                    "min": 0,
+                    "max": 100,
+                    "needle": True,
+                    "severity": {"green": 50, "yellow": 20, "red": 0},
+                }
+            )
+        )
+    if power := entities.get(("sensor", "power")):
+        # A gauge would need a range per battery size; a line graph needs none.
+        cards.append(
+            _half(
+                {
+                    "type": "sensor",
+                    "entity": power,
+                    "name": "Power",
+                    "graph": "line",
+                    "hours_to_show": hours,
+                }
+            )
+        )
+    pack = _rows(
+        entities,
+        [
+            ("sensor", "voltage", "Voltage"),
+            ("sensor", "current", "Current"),
+            ("sensor", "state", "State"),
+            ("sensor", "remaining_capacity", "Remaining"),
+            ("sensor", "stored_energy", "Stored energy"),
+            ("sensor", "cycles", "Cycles"),
+        ],
+    )
+    if pack:
+        cards.append(_full({"type": "glance", "title": "Pack", "columns": 3, "entities": pack}))
+    return cards
+
+
+def _history_cards(battery: Battery, hours: float) -> list[Card]:
+    entities = battery.entities
+    cards: list[Card] = []
+    graphed = _rows(entities, [("sensor", "soc", "State of charge"), ("sensor", "power", "Power")])
+    if graphed:
+        cards.append(
+            _full(
+                {
+                    "type": "history-graph",
+                    "title": "State of charge and power",
+                    "hours_to_show": hours,
+                    "entities": graphed,
+                }
+            )
+        )
+    return cards
+
+
+def _detail_cards(battery: Battery) -> list[Card]:
+    entities = battery.entities
+    cards: list[Card] = []
+    summary = _rows(
+        entities,
+        [
+            ("sensor", "cell_voltage_min", "Lowest"),
+            ("sensor", "cell_voltage_avg", "Average"),
+            ("sensor", "cell_voltage_max", "Highest"),
+            ("sensor", "cell_voltage_delta", "Difference"),
+        ],
+    )
+    cells = [
+        _row(entity_id, f"Cell {number}")
+        for number, entity_id in numbered(entities, "sensor", "cell_voltage")
+    ]
+    for title, rows in (("Cells", summary), ("Cell voltages", cells)):
+        if rows:
+            cards.append(
+                _full(
+                    {
+                        "type": "glance",
+                        "title": title,
+                        "columns": 4,
+                        "show_icon": False,
+                        "entities": rows,
+                    }
+                )
+            )
+    temperatures = [
+        _row(entity_id, f"Sensor {number}")
+        for number, entity_id in numbered(entities, "sensor", "temperature")
+    ] + _rows(
+        entities,
+        [("sensor", "mos_temperature", "MOS"), ("sensor", "board_temperature", "Board")],
+    )
+    if temperatures:
+        cards.append(
+            _full(
+                {"type": "glance", "title": "Temperatures", "columns": 4, "entities": temperatures}
+            )
+        )
+    health = _rows(
+        entities,
+        [
+            ("binary_sensor", "balancing", "Balancing"),
+            ("sensor", "balance_current", "Balance current"),
+            ("binary_sensor", "problem", "Problem"),
+            ("sensor", "alarm", "Alarms"),
+        ],
+    )
+    if health:
+        cards.append(
+            _full({"type": "entities", "title": "Balancing and alarms", "entities": health})
+        )
+    # Units whose firmware cannot switch the MOSFETs get read-only binary sensors instead.
+    mos = _rows(
+        entities,
+        [("switch", "charge_mos", "Charge MOS"), ("switch", "discharge_mos", "Discharge MOS")],
+    ) or _rows(
+        entities,
+        [
+            ("binary_sensor", "charge_mos", "Charge MOS"),
+            ("binary_sensor", "discharge_mos", "Discharge MOS"),
+        ],
+    )
+    if mos:
+        cards.append(_full({"type": "entities", "title": "MOS switches", "entities": mos}))
+    if battery.extra:
+        cards.append(_full({"type": "entities", "title": "More", "entities": list(battery.extra)}))
+    return cards
+
+
+def battery_section(battery: Battery, *, hours: float) -> Card:
+    """Return one grid section showing everything about `battery`."""
+    heading: Card = {
+        "type": "heading",
+        "heading": battery.name,
+        "heading_style": "title",
+        "icon": DASHBOARD_ICON,
+    }
+    return {
+        "type": "grid",
+        "cards": [
+            heading,
+            *_overview_cards(battery, hours),
+            *_detail_cards(battery),
+            *_history_cards(battery, hours),
+        ],
+    }
+
+
+_PLACED_SENSORS = (
+    "soc",
+    "power",
+    "voltage",
+    "current",
+    "state",
+    "remaining_capacity",
+    "stored_energy",
+    "cycles",
+    "mos_temperature",
+    "board_temperature",
+    "balance_current",
+    "cell_voltage_min",
+    "cell_voltage_avg",
+    "cell_voltage_max",
+    "cell_voltage_delta",
+    "alarm",
+)
+_PLACED_OTHERS = (
+    # Said already by the state sensor ("Charging"), so it gets no row of its own.
+    ("binary_sensor", "charging"),
+    ("binary_sensor", "balancing"),
+    ("binary_sensor", "problem"),
+    ("binary_sensor", "charge_mos"),
+    ("binary_sensor", "discharge_mos"),
+    ("switch", "charge_mos"),
+    ("switch", "discharge_mos"),
+)
+
+
+def is_placed(domain: str, key: str) -> bool:
+    """Tell whether an entity with this key gets a place of its own on the dashboard."""
+    if (domain == "sensor" and key in _PLACED_SENSORS) or (domain, key) in _PLACED_OTHERS:
+        return True
+    match = _NUMBERED.match(key)
+    return domain == "sensor" and match is not None and match["base"] in NUMBERED_BASES
+
+
+def build_dashboard(batteries: list[Battery], *, speed: float, auto_confirm: bool) -> Card:
+    """Return the Lovelace config of the whole dashboard."""
+    view: Card = {
+        "title": DASHBOARD_TITLE,
+        "path": "batteries",
+        "icon": DASHBOARD_ICON,
+        "type": "sections",
+        "max_columns": 2,
+    }
+    if batteries:
+        hours = history_hours(speed)
+        view["sections"] = [battery_section(battery, hours=hours) for battery in batteries]
+    else:
+        view["sections"] = [{"type": "grid", "cards": [_full(waiting_card(auto_confirm))]}]
+    return {"title": DASHBOARD_TITLE, "views": [view]}
+
+
+def waiting_card(auto_confirm: bool) -> Card:
+    """Return the card shown until the first battery is set up."""
+    if auto_confirm:
+        next_step = "They are being added automatically; this page fills in as soon as they are."
+    else:
+        next_step = (
+            "Open **Settings → Devices & services**: each one waits under *Discovered*. "
+            "Press **Add** to confirm it; this page fills in once a battery is added."
+        )
+    return {
+        "type": "markdown",
+        "title": "Looking for batteries",
+        "content": (
+            "A simulated Bluetooth proxy is advertising two simulated Daly BMS units "
+            f"(a `DL-` and a `JHB-`). {next_step}"
+        ),
+    }

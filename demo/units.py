@@ -1,0 +1,70 @@
+"""The two batteries of the demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator import (
+    Chemistry,
+    Clock,
+    SimulatedUnit,
+    SolarDayProfile,
+    daly_name,
+    jhb_name,
+)
+
+# Locally administered addresses (second hex digit 2, 6, A or E), so they can never
+# collide with a real unit near the machine running the demo.
+DALY_ADDRESS = "C2:D6:3C:32:23:A2"
+HUNDRED_BALANCE_ADDRESS = "D2:18:12:01:A4:94"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUnit:
+    """One simulated battery and the radio options the proxy should give it."""
+
+    unit: SimulatedUnit
+    rssi: int
+    latency: float
+
+
+def build_units(clock: Clock) -> list[DemoUnit]:
+    """Return the demo's batteries, all running on `clock`.
+
+    A 16-cell 280 Ah LiFePO4 home battery with a Daly BMS, starting mid-morning as the
+    sun comes up, and an 8-cell 100 Ah LiFePO4 camper battery with a 100balance BMS,
+    starting in the evening: at any moment one of them is usually charging while the
+    other discharges.
+    """
+    house = SimulatedUnit(
+        name=daly_name(DALY_ADDRESS),
+        address=DALY_ADDRESS,
+        cells=16,
+        chemistry=Chemistry.LIFEPO4,
+        capacity_ah=280.0,
+        dialect="d2",
+        profile=SolarDayProfile.for_capacity(280.0, start_hour=10.0),
+        clock=clock,
+        seed=16,
+        soc=55.0,
+        ambient_c=21.0,
+        cycles=87,
+    )
+    camper = SimulatedUnit(
+        name=jhb_name(HUNDRED_BALANCE_ADDRESS),
+        address=HUNDRED_BALANCE_ADDRESS,
+        cells=8,
+        chemistry=Chemistry.LIFEPO4,
+        capacity_ah=100.0,
+        dialect="d2",
+        profile=SolarDayProfile.for_capacity(100.0, start_hour=19.0),
+        clock=clock,
+        seed=8,
+        soc=78.0,
+        ambient_c=17.0,
+        cycles=212,
+    )
+    return [
+        DemoUnit(house, rssi=-58, latency=0.03),
+        DemoUnit(camper, rssi=-71, latency=0.05),
+    ]

@@ -1,0 +1,121 @@
+"""The demo-only integration inside Home Assistant: discoveries, confirmation, dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.components.lovelace.const import LOVELACE_DATA
+from homeassistant.components.lovelace.dashboard import LovelaceStorage
+from homeassistant.config_entries import SOURCE_BLUETOOTH
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    async_fire_time_changed,
+)
+
+# Imported first so that Home Assistant finds daly_bms in this repository.
+import custom_components  # noqa: F401
+from demo import daly_sim
+from demo.dashboard import DASHBOARD_URL_PATH
+from demo.units import DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS
+
+
+@pytest.fixture(autouse=True)
+def _custom_integrations(enable_custom_integrations: None, no_connect_backoff: None) -> None:
+    """Let Home Assistant load daly_bms; retry failed connections without sleeping."""
+
+
+async def _dashboard_store(hass: HomeAssistant) -> LovelaceStorage:
+    """Set up lovelace with the storage dashboard scripts/demo registers beforehand."""
+    assert await async_setup_component(hass, "lovelace", {})
+    store = LovelaceStorage(
+        hass,
+        {
+            "id": "daly_batteries",
+            "url_path": DASHBOARD_URL_PATH,
+            "title": "Batteries",
+            "mode": "storage",
+        },
+    )
+    hass.data[LOVELACE_DATA].dashboards[DASHBOARD_URL_PATH] = store
+    return store
+
+
+async def _start_demo(hass: HomeAssistant, *, auto_confirm: bool) -> None:
+    config = daly_sim.CONFIG_SCHEMA({"daly_sim": {"speed": 60, "auto_confirm": auto_confirm}})
+    assert await daly_sim.async_setup(hass, config)
+    await hass.async_block_till_done()
+
+
+async def _settle(hass: HomeAssistant, seconds: float = 5.0) -> None:
+    """Let debounced work and retries run."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _section_entities(section: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for card in section["cards"]:
+        if "entity" in card:
+            found.add(card["entity"])
+        for row in card.get("entities", []):
+            found.add(row["entity"] if isinstance(row, dict) else row)
+    return found
+
+
+async def test_auto_confirm_adds_both_batteries_and_fills_the_dashboard(
+    hass: HomeAssistant, bluetooth_stack: None
+) -> None:
+    store = await _dashboard_store(hass)
+    await _start_demo(hass, auto_confirm=True)
+    await _settle(hass)
+
+    entries = hass.config_entries.async_entries("daly_bms")
+    assert sorted(entry.unique_id for entry in entries) == sorted(
+        [DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS]
+    )
+    assert all(entry.source == SOURCE_BLUETOOTH for entry in entries)
+
+    config = await store.async_load(False)
+    sections = config["views"][0]["sections"]
+    assert [section["cards"][0]["heading"][:4] for section in sections] == ["DL-C", "JHB-"]
+    for section in sections:
+        entity_ids = _section_entities(section)
+        soc = next(card["entity"] for card in section["cards"] if card["type"] == "gauge")
+        assert 0.0 <= float(hass.states.get(soc).state) <= 100.0
+        assert all(hass.states.get(entity_id) is not None for entity_id in entity_ids)
+    cells = [card for card in sections[0]["cards"] if card.get("title") == "Cell voltages"]
+    assert len(cells[0]["entities"]) == 16
+    for row in cells[0]["entities"]:
+        assert 2.5 <= float(hass.states.get(row["entity"]).state) <= 3.65
+
+
+async def test_without_auto_confirm_the_batteries_wait_in_discovered(
+    hass: HomeAssistant, bluetooth_stack: None
+) -> None:
+    store = await _dashboard_store(hass)
+    await _start_demo(hass, auto_confirm=False)
+    await _settle(hass, 30.0)
+
+    assert hass.config_entries.async_entries("daly_bms") == []
+    flows = hass.config_entries.flow.async_progress_by_handler("daly_bms")
+    assert sorted(flow["context"]["unique_id"] for flow in flows) == sorted(
+        [DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS]
+    )
+    assert {flow["step_id"] for flow in flows} == {"bluetooth_confirm"}
+
+    config = await store.async_load(False)
+    cards = config["views"][0]["sections"][0]["cards"]
+    assert cards[0]["type"] == "markdown"
+    assert "Discovered" in cards[0]["content"]
+
+    # Confirming one by hand, as the UI's "Add" does, brings its section in.
+    await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    await _settle(hass)
+    config = await store.async_load(False)
+    assert len(config["views"][0]["sections"]) == 1
+    assert config["views"][0]["sections"][0]["cards"][0]["type"] == "heading"
