@@ -78,11 +78,14 @@ class Battery:
         self.mos_temperature = float(ambient_c)
         self.board_temperature = ambient_c + _BOARD_SELF_HEATING_C
         self._mos_resistance_ohm = base_r
-        # Each sensor sits on an equal share of the cells and feels their heat.
+        # Each sensor sits on an equal share of the cells and feels their heat. With more
+        # sensors than cells a share would be empty (no heat, no mass: a division by zero),
+        # so such a sensor feels the one cell it sits on.
         share = cells / temperature_sensors
-        groups = [
-            range(round(i * share), round((i + 1) * share)) for i in range(temperature_sensors)
-        ]
+        groups = []
+        for i in range(temperature_sensors):
+            first = min(round(i * share), cells - 1)
+            groups.append(range(first, max(round((i + 1) * share), first + 1)))
         self._group_resistance = [sum(self.cell_resistance_ohm[j] for j in g) for g in groups]
         self._group_heat_capacity = [
             _HEAT_CAPACITY_J_PER_K_AH * sum(self.cell_capacity_ah[j] for j in g) for g in groups

@@ -34,6 +34,12 @@ P81_SETTINGS_SHIFT = 0x80
 # known; they read as zeros here.
 D2_VERSIONS = range(0xA9, 0xC9)
 P81_VERSIONS = range(0x178, 0x178 + 74)
+# Registers of (software, hardware) string within each version block. D2 is 16 + 16
+# bytes (0xA9-0xB0, 0xB1-0xB8). The notes give only the size of the p81 block; readers
+# in use take the software string from its first 28 bytes and the hardware string from
+# the 14 after, so a client written that way finds both strings here.
+D2_VERSION_STRINGS = (8, 8)
+P81_VERSION_STRINGS = (14, 7)
 # Accepted and echoed by real units over BLE, yet nothing switches.
 D2_IGNORED_WRITES = frozenset({0x0C, 0x0D})
 DEFAULT_SOFTWARE_VERSION = "DLY-K00T-2.4.1"
@@ -146,9 +152,9 @@ class Firmware:
             return round(self.bms.battery.soc * 10)
         return self.settings.read(register)
 
-    def _versions(self, offset: int, count: int) -> int:
-        software = ascii_registers(self.software_version, 8)
-        hardware = ascii_registers(self.hardware_version, 8)
+    def _versions(self, offset: int, count: int, strings: tuple[int, int]) -> int:
+        software = ascii_registers(self.software_version, strings[0])
+        hardware = ascii_registers(self.hardware_version, strings[1])
         return (software + hardware + [0] * count)[offset]
 
     def _d2_source(self, register: int, images: dict[str, list[int]]) -> int | None:
@@ -159,7 +165,9 @@ class Firmware:
                 )
             return images["status"][register]
         if register in D2_VERSIONS:
-            return self._versions(register - D2_VERSIONS.start, len(D2_VERSIONS))
+            return self._versions(
+                register - D2_VERSIONS.start, len(D2_VERSIONS), D2_VERSION_STRINGS
+            )
         return self._setting(register)
 
     def _p81_source(self, register: int, images: dict[str, list[int]]) -> int | None:
@@ -174,7 +182,9 @@ class Firmware:
             return images["realtime"][register]
         if register in P81_VERSIONS:
             # Only the two strings are modelled; the rest of the block reads zero.
-            return self._versions(register - P81_VERSIONS.start, len(P81_VERSIONS))
+            return self._versions(
+                register - P81_VERSIONS.start, len(P81_VERSIONS), P81_VERSION_STRINGS
+            )
         d2_register = register - P81_SETTINGS_SHIFT
         if d2_register < 0x80 or d2_register in D2_VERSIONS:
             return None

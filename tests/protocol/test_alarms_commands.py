@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 import re
 
 import pytest
@@ -124,3 +126,45 @@ def test_unconfirmed_commands_are_not_reexported() -> None:
     import custom_components.daly_bms.protocol as package
 
     assert not [name for name in dir(package) if name.startswith("unconfirmed")]
+
+
+def test_nothing_in_the_integration_calls_an_unconfirmed_command() -> None:
+    # The risky writes (SOC set, restart, shutdown, zero current, factory reset) may only be
+    # reached by someone calling them on purpose: no module of the shipped integration, the
+    # protocol package included, names them or their registers outside their own definitions.
+    integration = Path(commands.__file__).parents[1]
+    risky_registers = {
+        "REGISTER_SOC",
+        "REGISTER_RESTART",
+        "REGISTER_SHUTDOWN",
+        "REGISTER_ZERO_CURRENT",
+        "REGISTER_FACTORY_RESET",
+    }
+    trees = {
+        path: ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(integration.rglob("*.py"))
+    }
+    unconfirmed = {
+        node.name: node
+        for node in trees[Path(commands.__file__)].body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("unconfirmed_")
+    }
+    assert len(unconfirmed) == 5
+    inside = {id(inner) for node in unconfirmed.values() for inner in ast.walk(node)}
+    offenders = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Store):
+                    continue  # where a register constant is defined, not used
+                name = node.id
+            elif isinstance(node, ast.Attribute):
+                name = node.attr
+            elif isinstance(node, ast.alias):
+                name = node.name
+            else:
+                continue
+            risky = name in unconfirmed or name in risky_registers
+            if risky and id(node) not in inside:
+                offenders.append(f"{path.relative_to(integration)}:{node.lineno}: {name}")
+    assert offenders == []

@@ -268,7 +268,7 @@ def test_p81_block_2_layout() -> None:
 
 
 def test_p81_settings_versions_and_mos_write() -> None:
-    unit = make_unit(dialect="p81", software_version="ESS-2.1")
+    unit = make_unit(dialect="p81", software_version="ESS-2.1", hardware_version="BMS-P81")
     settings_reply = unit.handle_request(read_request(0x100, 41, address=0x81))
     assert settings_reply is not None
     assert len(settings_reply) == 87
@@ -276,7 +276,10 @@ def test_p81_settings_versions_and_mos_write() -> None:
     versions = unit.handle_request(read_request(0x178, 74, address=0x81))
     assert versions is not None
     assert len(versions) == 5 + 148
-    assert ascii_text(registers(versions, 0x51)[0:8]) == "ESS-2.1"
+    # Software in the first 28 bytes of the block, hardware in the 14 after.
+    assert ascii_text(registers(versions, 0x51)[0:14]) == "ESS-2.1"
+    assert ascii_text(registers(versions, 0x51)[14:21]) == "BMS-P81"
+    assert registers(versions, 0x51)[21:] == [0] * 53
     request = write_request(0x125, 0, address=0x81)
     reply = unit.handle_request(request)
     assert reply == frame(0x51, 0x06, 0x01, 0x25, 0x00, 0x00)
