@@ -1,0 +1,43 @@
+"""The Daly Smart BMS integration: Daly and 100balance battery management over Bluetooth."""
+
+from __future__ import annotations
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
+
+from .const import DOMAIN
+from .coordinator import DalyConfigEntry, DalyCoordinator
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
+    """Connect to the unit, read it once, then create its entities."""
+    coordinator = DalyCoordinator(hass, entry)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        # Home Assistant retries later; carry the reason over so the integration card
+        # says why (out of range, asleep, no free proxy slot) in the user's language.
+        cause = err.__cause__
+        if isinstance(cause, HomeAssistantError) and cause.translation_key is not None:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key=cause.translation_key,
+                translation_placeholders=cause.translation_placeholders,
+            ) from cause
+        raise
+    entry.runtime_data = coordinator
+    for cancel in coordinator.async_start_watching():
+        entry.async_on_unload(cancel)
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, coordinator.async_on_stop)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
+    """Remove the entities; the coordinator disconnects when the entry unloads."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -1,0 +1,324 @@
+"""Config flow: discover a unit, check that it answers, and set its options."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bleak import BleakClient
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_ADDRESS, CONF_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_CONNECTION_MODE,
+    CONF_POLL_INTERVAL,
+    CONNECT_ATTEMPTS,
+    DEFAULT_CONNECTION_MODE,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+    HUNDRED_BALANCE_PREFIX,
+    MANUFACTURER_IDS,
+    MAX_POLL_INTERVAL,
+    MIN_POLL_INTERVAL,
+    NAME_PREFIXES,
+    SERVICE_UUID,
+    ConnectionMode,
+)
+from .coordinator import DalyConfigEntry
+from .link import LINK_ERRORS, NO_PATH_ERRORS, async_open_link, describe, new_client
+from .protocol import (
+    ALT_NOTIFY_UUID,
+    ALT_WRITE_UUID,
+    NOTIFY_UUID,
+    WRITE_UUID,
+    DalyClient,
+    DalyDeviceInfo,
+    DalyNotSupportedError,
+    DalyTimeoutError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def looks_like_daly(service_info: bluetooth.BluetoothServiceInfoBleak) -> bool:
+    """Return True for advertisements in any form a Daly or 100balance unit uses."""
+    return (
+        names_itself_daly(service_info)
+        or not MANUFACTURER_IDS.isdisjoint(service_info.manufacturer_data)
+        or SERVICE_UUID in service_info.service_uuids
+    )
+
+
+def names_itself_daly(service_info: bluetooth.BluetoothServiceInfoBleak) -> bool:
+    """Return True when the advertisement says DL or JHB, not only a shared company id."""
+    if (service_info.name or "").upper().startswith(NAME_PREFIXES):
+        return True
+    return any(
+        data.endswith((b"DL", b"JHB"))
+        for company, data in service_info.manufacturer_data.items()
+        if company in MANUFACTURER_IDS
+    )
+
+
+def model_from_advertisement(service_info: bluetooth.BluetoothServiceInfoBleak) -> str:
+    """Guess the product line before connecting: 100balance units say JHB."""
+    name = (service_info.name or "").upper()
+    payloads = service_info.manufacturer_data.values()
+    if name.startswith(HUNDRED_BALANCE_PREFIX) or any(data.endswith(b"JHB") for data in payloads):
+        return "100balance Balance BMS"
+    return "Daly Smart BMS"
+
+
+def _has_daly_characteristics(bleak_client: BleakClient) -> bool:
+    try:
+        services = bleak_client.services
+    except LINK_ERRORS:
+        return False
+    uuids = {
+        characteristic.uuid.lower()
+        for service in services
+        for characteristic in service.characteristics
+    }
+    return {NOTIFY_UUID, WRITE_UUID} <= uuids or {ALT_NOTIFY_UUID, ALT_WRITE_UUID} <= uuids
+
+
+async def async_probe(
+    hass: HomeAssistant, service_info: bluetooth.BluetoothServiceInfoBleak
+) -> str | None:
+    """Connect, check the unit answers like a Daly BMS and read its versions, disconnect.
+
+    Returns None on success, otherwise the translation key of the form error. Nothing
+    is written to the unit.
+    """
+    address = service_info.address
+    try:
+        bleak_client = await async_open_link(
+            hass, address, _title(service_info), max_attempts=CONNECT_ATTEMPTS
+        )
+    except NO_PATH_ERRORS as err:
+        _LOGGER.debug("%s: no path to the unit: %s", address, describe(err))
+        return "no_connection_slot"
+    except LINK_ERRORS as err:
+        _LOGGER.debug("%s: connection failed: %s", address, describe(err))
+        return "cannot_connect"
+    client = new_client(bleak_client)
+    try:
+        dialect = await client.start()
+        info = await _async_versions(client)
+    except DalyNotSupportedError as err:
+        _LOGGER.debug("%s: no answer to Daly requests: %s", address, describe(err))
+        # Silence is all a sleeping Daly gives, too: trust a unit that calls itself Daly.
+        return "cannot_connect" if names_itself_daly(service_info) else "not_daly"
+    except LINK_ERRORS as err:
+        _LOGGER.debug("%s: check failed: %s", address, describe(err))
+        return "cannot_connect" if _has_daly_characteristics(bleak_client) else "not_daly"
+    finally:
+        await client.stop()
+        await bleak_client.disconnect()
+    _LOGGER.debug("%s answers in the %s dialect: %s", address, dialect, info)
+    return None
+
+
+async def _async_versions(client: DalyClient) -> DalyDeviceInfo | None:
+    # Some firmware keeps its version strings to itself; it is a Daly all the same.
+    try:
+        return await client.read_device_info()
+    except (DalyNotSupportedError, DalyTimeoutError):
+        return None
+
+
+class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a Daly unit found over Bluetooth."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing discovered."""
+        self._discovery: bluetooth.BluetoothServiceInfoBleak | None = None
+        self._choices: dict[str, bluetooth.BluetoothServiceInfoBleak] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: DalyConfigEntry) -> DalyOptionsFlow:
+        """Return the options flow."""
+        return DalyOptionsFlow()
+
+    async def async_step_bluetooth(
+        self, discovery_info: bluetooth.BluetoothServiceInfoBleak
+    ) -> ConfigFlowResult:
+        """Handle a unit found by the manifest's Bluetooth matchers."""
+        await self.async_set_unique_id(discovery_info.address)
+        self._abort_if_unique_id_configured()
+        self._discovery = discovery_info
+        self.context["title_placeholders"] = {"name": _title(discovery_info)}
+        return await self.async_step_bluetooth_confirm()
+
+    async def async_step_bluetooth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before connecting: the unit takes one connection at a time."""
+        assert self._discovery is not None
+        discovery = self._discovery
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (error := await async_probe(self.hass, discovery)) is None:
+                return self._async_create(discovery)
+            errors["base"] = error
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="bluetooth_confirm",
+            description_placeholders={
+                "name": _title(discovery),
+                "model": model_from_advertisement(discovery),
+            },
+            errors=errors,
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Let the user pick one of the units Home Assistant hears."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            address = user_input[CONF_ADDRESS]
+            await self.async_set_unique_id(address, raise_on_progress=False)
+            self._abort_if_unique_id_configured()
+            discovery = self._choices[address]
+            if (error := await async_probe(self.hass, discovery)) is None:
+                return self._async_create(discovery)
+            errors["base"] = error
+
+        configured = self._async_current_ids(include_ignore=False)
+        self._choices = {
+            info.address: info
+            for info in bluetooth.async_discovered_service_info(self.hass, connectable=True)
+            if info.address not in configured and looks_like_daly(info)
+        }
+        if not self._choices:
+            return self.async_abort(reason="no_devices_found")
+        titles = {address: f"{_title(info)} ({address})" for address, info in self._choices.items()}
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema({vol.Required(CONF_ADDRESS): vol.In(titles)}),
+            errors=errors,
+        )
+
+    @callback
+    def _async_create(self, discovery: bluetooth.BluetoothServiceInfoBleak) -> ConfigFlowResult:
+        title = _title(discovery)
+        return self.async_create_entry(
+            title=title, data={CONF_ADDRESS: discovery.address, CONF_NAME: title}
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check the unit again and refresh its name, keeping the options."""
+        entry: DalyConfigEntry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            address = user_input[CONF_ADDRESS]
+            await self.async_set_unique_id(address, raise_on_progress=False)
+            self._abort_if_unique_id_mismatch()
+            info = bluetooth.async_last_service_info(self.hass, address, connectable=True)
+            if (error := await self._async_recheck(entry, info)) is None:
+                # A unit held by the running entry does not advertise: keep its name then.
+                title = entry.data.get(CONF_NAME, entry.title) if info is None else _title(info)
+                return self.async_update_reload_and_abort(
+                    entry, title=title, data_updates={CONF_NAME: title}
+                )
+            errors["base"] = error
+
+        current = entry.data[CONF_ADDRESS]
+        configured = self._async_current_ids(include_ignore=False)
+        choices = {current: f"{entry.title} ({current})"}
+        for info in bluetooth.async_discovered_service_info(self.hass, connectable=True):
+            if info.address not in configured and looks_like_daly(info):
+                choices[info.address] = f"{_title(info)} ({info.address})"
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=vol.Schema({vol.Required(CONF_ADDRESS, default=current): vol.In(choices)}),
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    async def _async_recheck(
+        self, entry: DalyConfigEntry, info: bluetooth.BluetoothServiceInfoBleak | None
+    ) -> str | None:
+        """Check the unit answers, over the running link when the entry holds one."""
+        if entry.state is ConfigEntryState.LOADED:
+            # A second connection would be refused while the entry holds the unit.
+            coordinator = entry.runtime_data
+            await coordinator.async_refresh()
+            return None if coordinator.last_update_success else "cannot_connect"
+        if info is None:
+            return "no_connection_slot"
+        return await async_probe(self.hass, info)
+
+
+class DalyOptionsFlow(OptionsFlowWithReload):
+    """Poll interval and connection mode; they take effect when the entry reloads."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
+                    CONF_CONNECTION_MODE: user_input[CONF_CONNECTION_MODE],
+                }
+            )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_POLL_INTERVAL): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_POLL_INTERVAL,
+                        max=MAX_POLL_INTERVAL,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
+                    )
+                ),
+                vol.Required(CONF_CONNECTION_MODE): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[mode.value for mode in ConnectionMode],
+                        translation_key=CONF_CONNECTION_MODE,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                ),
+            }
+        )
+        current = {
+            CONF_POLL_INTERVAL: self.config_entry.options.get(
+                CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
+            ),
+            CONF_CONNECTION_MODE: self.config_entry.options.get(
+                CONF_CONNECTION_MODE, DEFAULT_CONNECTION_MODE
+            ),
+        }
+        return self.async_show_form(
+            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, current)
+        )
+
+
+def _title(service_info: bluetooth.BluetoothServiceInfoBleak) -> str:
+    """Return the advertised name, or the address for a unit that sends none."""
+    name = service_info.name
+    if not name or name.replace("-", ":").upper() == service_info.address.upper():
+        return service_info.address
+    return name

@@ -1,0 +1,45 @@
+"""Constants of the Daly Smart BMS integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+DOMAIN: Final = "daly_bms"
+
+CONF_POLL_INTERVAL: Final = "poll_interval"
+CONF_CONNECTION_MODE: Final = "connection_mode"
+
+
+class ConnectionMode(StrEnum):
+    """How the integration holds the unit's single Bluetooth connection."""
+
+    PERSISTENT = "persistent"
+    PER_POLL = "per_poll"
+
+
+DEFAULT_POLL_INTERVAL: Final = 10
+MIN_POLL_INTERVAL: Final = 2
+MAX_POLL_INTERVAL: Final = 3600
+DEFAULT_CONNECTION_MODE: Final = ConnectionMode.PERSISTENT
+
+# Settings change only when someone edits them in the phone app, so they are re-read
+# now and then rather than on every poll.
+SETTINGS_EVERY_POLLS: Final = 10
+
+# While the unit does not answer, polls are spaced out up to this many seconds so a
+# sleeping unit or a busy proxy is not hammered with connection attempts.
+MAX_BACKOFF_SECONDS: Final = 300
+
+# establish_connection retries inside one poll; the coordinator's own schedule retries
+# across polls, so a few attempts are enough.
+CONNECT_ATTEMPTS: Final = 3
+
+# Advertised name prefixes and company ids seen on Daly and 100balance units.
+NAME_PREFIXES: Final = ("DL-", "JHB-")
+HUNDRED_BALANCE_PREFIX: Final = "JHB-"
+MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0302, 0x0303, 0x0402})
+SERVICE_UUID: Final = "0000fff0-0000-1000-8000-00805f9b34fb"
+
+MANUFACTURER_DALY: Final = "Daly"
+MANUFACTURER_100BALANCE: Final = "100balance"

@@ -1,0 +1,62 @@
+"""Sensors: the pack, its cells and temperatures, alarms, and the unit's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import DalyConfigEntry, DalyCoordinator
+from .entity import DalyEntity
+from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
+
+# Read-only entities fed by the coordinator: no per-entity request limit is needed.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: DalyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Create the sensors for the unit behind `entry`."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        DalySensor(coordinator, description)
+        for description in sensor_descriptions(coordinator.data)
+    )
+
+
+class DalySensor(DalyEntity, SensorEntity):
+    """A value read from the unit."""
+
+    entity_description: DalySensorEntityDescription
+
+    def __init__(
+        self, coordinator: DalyCoordinator, description: DalySensorEntityDescription
+    ) -> None:
+        """Create the sensor described by `description`."""
+        super().__init__(coordinator, description)
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the value from the latest reading."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the unit is unreachable or does not report this value."""
+        return super().available and (
+            self.native_value is not None or self.entity_description.none_is_unknown
+        )
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return extra details, e.g. the list of active alarms."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.coordinator.data)

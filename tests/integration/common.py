@@ -1,0 +1,107 @@
+"""Shared pieces of the integration tests: entries, entity lookup, time, the wire."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from simulator.radio import RadioUnit
+
+DOMAIN = "daly_bms"
+READ = 0x03
+
+
+def mock_entry(radio: RadioUnit, **options: Any) -> MockConfigEntry:
+    """Return a config entry for `radio`'s unit as the config flow would create it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=radio.address,
+        title=radio.unit.name,
+        data={"address": radio.address, "name": radio.unit.name},
+        options=options,
+    )
+
+
+async def setup_entry(hass: HomeAssistant, radio: RadioUnit, **options: Any) -> MockConfigEntry:
+    """Add and set up an entry for `radio`; returns it whatever the outcome."""
+    entry = mock_entry(radio, **options)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return entry
+
+
+def entity_id(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> str | None:
+    """Return the entity id of `key` on `radio`'s device, None if it was not created."""
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{radio.address}_{key}")
+
+
+def state(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> State:
+    """Return the state of `key` on `radio`'s device (fails if there is none)."""
+    found = entity_id(hass, platform, radio, key)
+    assert found is not None, f"no {platform} {key}"
+    current = hass.states.get(found)
+    assert current is not None, f"{found} has no state"
+    return current
+
+
+def value(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> float:
+    """Return a numeric state as a float."""
+    return float(state(hass, platform, radio, key).state)
+
+
+async def advance(hass: HomeAssistant, seconds: float) -> None:
+    """Let `seconds` of Home Assistant time pass and everything it triggers finish."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def writes(radio: RadioUnit) -> list[bytes]:
+    """Return every request sent to the unit that was not a read."""
+    return [request for request in radio.requests if request[1] != READ]
+
+
+class SilentPeripheral:
+    """A connectable BLE device with the Daly GATT layout that never answers: not a Daly."""
+
+    def __init__(self, *, name: str, address: str, service_uuids: list[str]) -> None:
+        """Describe what the device advertises."""
+        self.name = name
+        self.address = address.upper()
+        self.manufacturer_data: dict[int, bytes] = {}
+        self.service_uuids = service_uuids
+        self.asleep = False
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        """Ignore every request."""
+        return None
+
+
+VERSION_REGISTER = 0xA9
+SETTINGS_REGISTER = 0x80
+
+
+class TightLippedUnit:
+    """A unit whose firmware ignores version and settings reads (silence, as real units)."""
+
+    def __init__(self, unit: object) -> None:
+        """Wrap a SimulatedUnit."""
+        self._unit = unit
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._unit, name)
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        """Answer like the wrapped unit, except version and settings reads."""
+        register = int.from_bytes(request[2:4], "big")
+        if request[1] == 0x03 and register in (VERSION_REGISTER, SETTINGS_REGISTER):
+            return None
+        return self._unit.handle_request(request)  # type: ignore[attr-defined]

@@ -1,0 +1,104 @@
+"""Setting up, retrying, unloading and stopping: the entry's life cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simulator.radio import RadioUnit
+
+from .common import setup_entry, writes
+
+
+async def test_setup_registers_the_device_and_unload_disconnects(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """The device carries what the unit reports; unloading lets go of the unit."""
+    radio = add_simulated_unit(
+        name="DL-40D63C3223A2",
+        cells=8,
+        software_version="DLY-TEST-1.0",
+        hardware_version="R24TK1A-TEST",
+    )
+    entry = await setup_entry(hass, radio)
+    assert entry.state is ConfigEntryState.LOADED
+    assert radio.connected
+
+    device = dr.async_get(hass).async_get_device(
+        connections={(dr.CONNECTION_BLUETOOTH, radio.address)}
+    )
+    assert device is not None
+    assert device.name == "DL-40D63C3223A2"
+    assert device.manufacturer == "Daly"
+    assert device.model == "Smart BMS 8S"
+    assert device.sw_version == "DLY-TEST-1.0"
+    assert device.hw_version == "R24TK1A-TEST"
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert not radio.connected
+    assert writes(radio) == []
+
+
+async def test_100balance_unit_is_named_after_its_maker(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """JHB- units are sold by 100balance."""
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
+    await setup_entry(hass, radio)
+    device = dr.async_get(hass).async_get_device(
+        connections={(dr.CONNECTION_BLUETOOTH, radio.address)}
+    )
+    assert device is not None
+    assert device.manufacturer == "100balance"
+    assert device.model == "Balance BMS 16S"
+
+
+async def test_unit_not_heard_retries_with_a_reason(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A unit nobody hears leaves the entry waiting, saying why; its advertisement ends it."""
+    radio = add_simulated_unit(advertise=False)
+    entry = await setup_entry(hass, radio)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "has not been heard" in entry.reason
+    assert radio.requests == []
+
+    simulated_proxy.async_advertise(radio)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_sleeping_unit_retries_with_a_reason(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """A unit that connects but stays silent is reported as possibly asleep."""
+    radio = add_simulated_unit()
+    radio.unit.force_sleep()
+    entry = await setup_entry(hass, radio)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "did not answer" in entry.reason
+    assert not radio.connected
+    assert writes(radio) == []
+
+
+async def test_home_assistant_stop_disconnects(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """Stopping Home Assistant frees the unit for the phone app."""
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio)
+    assert radio.connected
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert not radio.connected
