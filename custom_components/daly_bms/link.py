@@ -96,6 +96,7 @@ class UnitLink:
         self._bleak: BleakClient | None = None
         self._client: DalyClient | None = None
         self.dialect: Dialect | None = None
+        self._status_registers: int | None = None
 
     @property
     def up(self) -> bool:
@@ -121,8 +122,11 @@ class UnitLink:
         )
         self._bleak = bleak_client
         client = new_client(bleak_client)
-        # Probing the dialect seen before first spares a p81 unit the D2 timeouts.
-        self.dialect = await client.start(dialect_hint=self.dialect)
+        # Probing what the last connection found first spares a p81 unit (or a D2 unit that
+        # ignores 80-register reads) the other probes' timeouts.
+        self.dialect = await client.start(
+            dialect_hint=self.dialect, status_registers_hint=self._status_registers
+        )
         self._client = client
         return client
 
@@ -131,6 +135,7 @@ class UnitLink:
         client, bleak_client = self._client, self._bleak
         self._client = self._bleak = None
         if client is not None:
+            self._status_registers = client.status_registers
             await client.stop()
         if bleak_client is not None:
             try:
@@ -148,6 +153,7 @@ class UnitLink:
         # a phone app that is waiting for it.
         self._client = self._bleak = None
         if client is not None:
+            self._status_registers = client.status_registers
             # Fails a request in flight now instead of after its timeout.
             self._hass.async_create_background_task(
                 client.stop(), f"daly_bms {self._address} link lost", eager_start=True

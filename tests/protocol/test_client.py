@@ -12,6 +12,7 @@ from custom_components.daly_bms.protocol import (
     DalyClient,
     DalyCommandError,
     DalyConnectionError,
+    DalyFrameError,
     DalyNotSupportedError,
     DalyTimeoutError,
     Dialect,
@@ -370,3 +371,50 @@ async def test_stop_during_request() -> None:
 def test_rejects_bad_settings(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must"):
         DalyClient(cast("BleakClient", object()), **kwargs)  # type: ignore[arg-type]
+
+
+async def test_impossible_reading_is_dropped_and_read_again() -> None:
+    link = FakeLink(FakeUnit("d2"))
+    client = make_client(link)
+    await client.start()
+    good = list(link.unit.registers)
+    link.unit.registers[3] = 0xFFFF  # cell 4 at 65.5 V: a glitch, CRC and all
+    link.writes.clear()
+
+    original = link.unit.answer
+
+    def heal_after_first(request: bytes) -> bytes | None:
+        reply = original(request)
+        link.unit.registers[:] = good
+        return reply
+
+    link.unit.answer = heal_after_first  # type: ignore[method-assign]
+    status = await client.read_status()
+    assert link.writes == [REQUESTS["status_80"]] * 2
+    assert max(status.cell_voltages) < 5.0
+
+    link.unit.answer = original  # type: ignore[method-assign]
+    link.unit.registers[3] = 0xFFFF
+    with pytest.raises(DalyFrameError, match="impossible cell voltage"):
+        await client.read_status()
+    await client.stop()
+
+
+async def test_debug_log_shows_the_wire(caplog: pytest.LogCaptureFixture) -> None:
+    link = FakeLink(FakeUnit("d2"))
+    client = make_client(link)
+    with caplog.at_level("DEBUG", logger="custom_components.daly_bms.protocol"):
+        await client.start()
+    assert f"-> {REQUESTS['status_80'].hex(' ')}" in caplog.text
+    assert "<- d2 03 a0" in caplog.text  # the 80-register reply: 160 data bytes
+    await client.stop()
+
+
+async def test_62_register_hint_is_probed_first() -> None:
+    link = FakeLink(FakeUnit("d2", status_sizes=(62,)))
+    client = make_client(link)
+    assert await client.start(dialect_hint=Dialect.D2, status_registers_hint=62) is Dialect.D2
+    # What the last connection found answers at once: no 80-register timeouts.
+    assert link.writes == [REQUESTS["status_62"]]
+    assert client.status_registers == 62
+    await client.stop()

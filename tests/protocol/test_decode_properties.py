@@ -9,10 +9,13 @@ from hypothesis import given, settings, strategies as st
 
 from custom_components.daly_bms.protocol import (
     DalyError,
+    DalyFrameError,
+    DalyStatus,
     decode_device_info,
     decode_settings,
     decode_status,
 )
+from custom_components.daly_bms.protocol.tables import PLAUSIBLE
 
 from .examples import read_reply, with_crc
 
@@ -33,17 +36,56 @@ def _decode_everything(first: bytes, second: bytes | None) -> None:
             call()
 
 
+def _decode_or_refuse(first: bytes, second: bytes | None = None) -> DalyStatus | None:
+    """Decode, or None when the decoder refused the frame for an impossible reading."""
+    try:
+        return decode_status(first, second)
+    except DalyFrameError as err:
+        message = str(err)
+    # Refused only for an impossible cell or probe reading.
+    assert "impossible" in message
+    return None
+
+
+def _assert_plausible(status: DalyStatus) -> None:
+    """No impossible value ever leaves the decoder."""
+    for field, low, high in PLAUSIBLE:
+        value = getattr(status, field)
+        assert value is None or low <= value <= high, (field, value)
+    assert all(0.0 <= cell <= 5.0 for cell in status.cell_voltages)
+    assert all(-40.0 <= probe <= 150.0 for probe in status.temperatures)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from([62, 80]),
     st.lists(st.integers(0, 0xFFFF), min_size=80, max_size=80),
 )
 def test_any_register_values_decode(count: int, registers: list[int]) -> None:
-    status = decode_status(read_reply(0xD2, registers[:count]))
+    status = _decode_or_refuse(read_reply(0xD2, registers[:count]))
+    if status is None:
+        return
     assert status.cell_count is None or 1 <= status.cell_count <= 32
     assert len(status.cell_voltages) == (status.cell_count or 0)
     assert len(status.temperatures) <= 8
+    _assert_plausible(status)
     assert json.dumps(status.as_dict())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 5000), min_size=32, max_size=32),
+    st.lists(st.integers(0, 0xFFFF), min_size=48, max_size=48),
+)
+def test_impossible_scalars_become_none(cells: list[int], rest: list[int]) -> None:
+    registers = cells + rest
+    registers[0x31] = 16  # cell count
+    registers[0x32] = 4  # temperature probes
+    registers[0x20:0x24] = [60, 61, 62, 63]
+    status = decode_status(read_reply(0xD2, registers))
+    _assert_plausible(status)
+    soc = registers[0x2A] / 10
+    assert status.soc == (soc if soc <= 100 else None)
 
 
 # Frames that pass the CRC and mostly look like replies, so decoding gets past the checks.
@@ -75,6 +117,9 @@ def test_random_frames_with_valid_crc_only_raise_protocol_errors(
     st.lists(st.integers(0, 0xFFFF), min_size=62, max_size=62),
 )
 def test_any_p81_register_values_decode(block1: list[int], block2: list[int]) -> None:
-    status = decode_status(read_reply(0x51, block1), read_reply(0x51, block2))
+    status = _decode_or_refuse(read_reply(0x51, block1), read_reply(0x51, block2))
+    if status is None:
+        return
+    _assert_plausible(status)
     assert status.cell_count is None or 1 <= status.cell_count <= 48
     assert set(status.alarms) <= {f"p81_alarm_bit_{bit}" for bit in range(32)}

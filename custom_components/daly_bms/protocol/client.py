@@ -26,6 +26,7 @@ from .decode import decode_device_info, decode_settings, decode_status
 from .errors import (
     DalyCommandError,
     DalyConnectionError,
+    DalyFrameError,
     DalyNotSupportedError,
     DalyTimeoutError,
 )
@@ -128,11 +129,17 @@ class DalyClient:
         """D2 status registers read per update on this connection (80, or 62 if refused)."""
         return self._status_registers
 
-    async def start(self, *, dialect_hint: Dialect | None = None) -> Dialect:
+    async def start(
+        self,
+        *,
+        dialect_hint: Dialect | None = None,
+        status_registers_hint: int | None = None,
+    ) -> Dialect:
         """Subscribe to notifications and detect the dialect (D2 first, then p81).
 
-        ``dialect_hint`` (the dialect seen on an earlier connection) is probed first, so a
-        p81 unit does not sit through the D2 timeouts on every reconnect.
+        The hints (what an earlier connection found: ``dialect`` and ``status_registers``)
+        are probed first, so a p81 unit, or a D2 unit that ignores 80-register reads, does
+        not sit through the other probes' timeouts on every reconnect.
         """
         notify_char, write_char = self._find_characteristics()
         try:
@@ -142,7 +149,7 @@ class DalyClient:
         self._notify_char = notify_char
         self._write_char = write_char
         try:
-            self._dialect = await self._detect_dialect(dialect_hint)
+            self._dialect = await self._detect_dialect(dialect_hint, status_registers_hint)
         except BaseException:
             await self.stop()
             raise
@@ -162,7 +169,21 @@ class DalyClient:
         self._assembler.reset()
 
     async def read_status(self) -> DalyStatus:
-        """Read and decode one realtime snapshot."""
+        """Read and decode one realtime snapshot.
+
+        A reply that passes its CRC but carries an impossible reading (a glitching unit) is
+        dropped and read again, within the same bounded number of attempts.
+        """
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await self._read_status_once()
+            except DalyFrameError as err:
+                _LOGGER.debug("dropping status reply (attempt %d): %s", attempt, err)
+                if attempt == self._attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _read_status_once(self) -> DalyStatus:
         if self._require_dialect() is Dialect.P81:
             block1_request, block2_request = p81_status_requests()
             block1 = await self._request(block1_request)
@@ -237,15 +258,16 @@ class DalyClient:
                 return by_uuid[notify_uuid], by_uuid[write_uuid]
         raise DalyConnectionError("no Daly notify/write characteristics (FFF1/FFF2, FF01/FF02)")
 
-    async def _detect_dialect(self, hint: Dialect | None) -> Dialect:
-        probes: list[tuple[Dialect, bytes, int]] = [
-            (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS), self._attempts),
-            # A unit that ignored every 80-register read but is awake answers this at once.
-            (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS_SHORT), 1),
-            (Dialect.P81, p81_status_requests()[0], self._attempts),
-        ]
+    async def _detect_dialect(self, hint: Dialect | None, registers_hint: int | None) -> Dialect:
+        d2_full = (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS), self._attempts)
+        # A unit that ignored every 80-register read but is awake answers this at once.
+        d2_short = (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS_SHORT), 1)
+        p81 = (Dialect.P81, p81_status_requests()[0], self._attempts)
+        probes = [d2_full, d2_short, p81]
         if hint is Dialect.P81:
-            probes.insert(0, probes.pop())
+            probes = [p81, d2_full, d2_short]
+        elif hint is Dialect.D2 and registers_hint == D2_STATUS_REGISTERS_SHORT:
+            probes = [(*d2_short[:2], self._attempts), d2_full, p81]
         for dialect, request, attempts in probes:
             try:
                 frame = await self._request(request, attempts=attempts)
@@ -280,6 +302,8 @@ class DalyClient:
     async def _write(self, request: bytes) -> None:
         if self._write_char is None:
             raise DalyConnectionError("client stopped")
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("-> %s", request.hex(" "))
         try:
             # Some units only accept write-without-response.
             await self._client.write_gatt_char(self._write_char, request, response=False)
@@ -287,6 +311,8 @@ class DalyClient:
             raise DalyConnectionError(f"write failed: {err}") from err
 
     def _on_notification(self, _sender: BleakGATTCharacteristic, data: bytearray) -> None:
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("<- %s", data.hex(" "))
         frames = self._assembler.feed(data)
         waiter = self._waiter
         for frame in frames:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 from typing import Any, Final
 
@@ -16,15 +17,20 @@ from .tables import (
     D2_STATUS_62,
     D2_STATUS_80,
     D2_VERSIONS,
+    MAX_CELL_MV,
+    MAX_TEMPERATURE_RAW,
     P81_BLOCK1,
     P81_BLOCK2,
     P81_SETTINGS,
     P81_STATUS,
     P81_VERSIONS,
+    PLAUSIBLE,
     STATES,
     TEMPERATURE_OFFSET,
     StatusLayout,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 _D2_STATUS: Final = {
     D2_STATUS_62.registers: (D2_STATUS_62, D2_STATUS_62.unpacker()),
@@ -91,6 +97,8 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
         while count and not cell_slots[count - 1]:
             count -= 1
     cells = cell_slots[:count]
+    if cells and max(cells) > MAX_CELL_MV:
+        raise DalyFrameError(f"impossible cell voltage {max(cells)} mV")
     if cells:
         if values["cell_voltage_max"] is None:
             values["cell_voltage_max"] = max(cells) / 1000
@@ -105,9 +113,16 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
 
     first, slots = layout.temperatures
     sensors = min(regs[layout.temperature_count], slots)
-    temperatures = tuple(
-        [float(raw - TEMPERATURE_OFFSET) for raw in regs[first : first + sensors] if raw]
-    )
+    probes = regs[first : first + sensors]
+    if probes and max(probes) > MAX_TEMPERATURE_RAW:
+        raise DalyFrameError(f"impossible temperature {max(probes) - TEMPERATURE_OFFSET} C")
+    temperatures = tuple([float(raw - TEMPERATURE_OFFSET) for raw in probes if raw])
+
+    for field, low, high in PLAUSIBLE:
+        value = values[field]
+        if value is not None and not low <= value <= high:
+            _LOGGER.debug("dropping impossible %s %s", field, value)
+            values[field] = None
 
     voltage = values["voltage"]
     current = values["current"]

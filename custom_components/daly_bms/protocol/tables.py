@@ -119,6 +119,26 @@ D2_STATUS_80: Final = StatusLayout(
     balancing_bitmap=(0x3E, 2),
 )
 
+# What a working pack can report at all (4-48 cells of LTO, LiFePO4 or Li-ion, up to a few
+# hundred amps). A value outside its range comes from a glitching unit, not from a battery:
+# it is reported as None rather than published.
+PLAUSIBLE: Final[tuple[tuple[str, float, float], ...]] = (
+    ("voltage", 1.0, 250.0),
+    ("current", -2000.0, 2000.0),
+    ("soc", 0.0, 100.0),
+    ("cell_voltage_max", 0.0, 5.0),
+    ("cell_voltage_min", 0.0, 5.0),
+    ("cell_voltage_avg", 0.0, 5.0),
+    ("cell_voltage_delta", 0.0, 5.0),
+    ("balance_current", -20.0, 20.0),
+    ("mos_temperature", -40.0, 150.0),
+    ("board_temperature", -40.0, 150.0),
+)
+# A cell or probe list with one impossible entry means the frame is not what it claims to
+# be; the whole reading is refused.
+MAX_CELL_MV: Final = 5000
+MAX_TEMPERATURE_RAW: Final = 150 + TEMPERATURE_OFFSET
+
 P81_BLOCK1: Final = (0x00, 64)
 P81_BLOCK2: Final = (0x41, 62)
 
