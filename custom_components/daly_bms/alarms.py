@@ -27,6 +27,11 @@ def severity(name: str) -> int:
     return 0
 
 
+def needs_attention(alarms: Iterable[str]) -> bool:
+    """Return True if any alarm is trouble, not just a state (such as a MOS switched off)."""
+    return any(severity(name) < 2 for name in alarms)
+
+
 def most_severe(alarms: Iterable[str]) -> str | None:
     """Return the most severe active alarm, the lowest bit first among equals."""
     return min(alarms, key=severity, default=None)

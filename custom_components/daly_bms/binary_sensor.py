@@ -14,6 +14,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .alarms import needs_attention
 from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData
 from .entity import DalyEntity
 from .protocol import BatteryState, DalyStatus, Dialect
@@ -61,8 +62,12 @@ BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
     ),
     DalyBinarySensorEntityDescription(
         key="problem",
+        # Without a translation key the alarm names in active_alarms stay untranslated.
+        translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        is_on_fn=lambda data: bool(data.status.alarms),
+        # A MOS switched off on purpose also sets an alarm bit; it is listed, but it is
+        # no problem an automation should wake anyone for.
+        is_on_fn=lambda data: needs_attention(data.status.alarms),
         attributes_fn=lambda data: {"active_alarms": list(data.status.alarms)},
     ),
     DalyBinarySensorEntityDescription(

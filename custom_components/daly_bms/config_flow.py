@@ -41,7 +41,14 @@ from .const import (
     ConnectionMode,
 )
 from .coordinator import DalyConfigEntry
-from .link import LINK_ERRORS, NO_PATH_ERRORS, async_open_link, describe, new_client
+from .link import (
+    LINK_ERRORS,
+    NO_PATH_ERRORS,
+    async_disconnect,
+    async_open_link,
+    describe,
+    new_client,
+)
 from .protocol import (
     ALT_NOTIFY_UUID,
     ALT_WRITE_UUID,
@@ -130,7 +137,8 @@ async def async_probe(
         return "cannot_connect" if _has_daly_characteristics(bleak_client) else "not_daly"
     finally:
         await client.stop()
-        await bleak_client.disconnect()
+        # A failing disconnect must not turn a finished check into "Unknown error".
+        await async_disconnect(bleak_client, address)
     _LOGGER.debug("%s answers in the %s dialect: %s", address, dialect, info)
     return None
 

@@ -28,15 +28,16 @@ from .const import (
     HUNDRED_BALANCE_PREFIX,
     MANUFACTURER_100BALANCE,
     MANUFACTURER_DALY,
-    MAX_BACKOFF_SECONDS,
     SETTINGS_EVERY_POLLS,
     ConnectionMode,
 )
+from .health import UnitHealth
 from .link import LINK_ERRORS, NOT_HEARD, STALE_LINK_ERRORS, UnitLink, describe, failure_key
 from .protocol import (
     DalyClient,
     DalyCommandError,
     DalyDeviceInfo,
+    DalyFrameError,
     DalyNotSupportedError,
     DalySettings,
     DalyStatus,
@@ -47,6 +48,10 @@ from .protocol import (
 type DalyConfigEntry = ConfigEntry[DalyCoordinator]
 
 _LOGGER = logging.getLogger(__package__)
+
+# Failures that leave a healthy link: a sleeping unit or a lost notification (timeout),
+# a garbled or impossible reading (bad frame). Anything else is retried on a fresh link.
+_LINK_KEPT_ERRORS: tuple[type[Exception], ...] = (DalyTimeoutError, DalyFrameError)
 
 
 class MosSwitch(StrEnum):
@@ -95,13 +100,12 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             update_interval=timedelta(seconds=interval),
             always_update=False,
         )
-        self._poll_seconds = interval
         self._lock = asyncio.Lock()
         self._link = UnitLink(hass, self.address, entry.title)
+        self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
         self._device_info: DalyDeviceInfo | None = None
         self._settings: DalySettings | None = None
         self._polls_until_settings = 0
-        self._failures = 0
         self._rssi: int | None = None
         # Set when no adapter or proxy hears the unit; its next advertisement then
         # triggers a poll at once instead of waiting out the back-off.
@@ -142,11 +146,13 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         ]
 
     async def async_shutdown(self) -> None:
-        """Stop polling and let go of the unit (unload and Home Assistant stop)."""
+        """Stop polling and let go of the unit for good (unload and Home Assistant stop)."""
         await super().async_shutdown()
+        self._health.clear_issue()
         # No lock: a request in flight fails quickly once the link is gone, and
-        # shutdown must not wait for its timeout.
-        await self._link.async_close()
+        # shutdown must not wait for its timeout. The link refuses to reconnect, so a
+        # poll or switch action still running cannot take the unit back.
+        await self._link.async_shutdown()
 
     async def async_on_stop(self, _event: Event) -> None:
         """Disconnect when Home Assistant stops so the unit is free for the phone app."""
@@ -160,10 +166,12 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             try:
                 status = await self._async_read_status()
             except LINK_ERRORS as err:
+                if self._link.shut_down and self.last_update_success and self.data:
+                    # Cut short by unload or stop, not by the unit: the last reading
+                    # stands, and there is nothing to log.
+                    return self.data
                 failure = self._update_failed(err)
-                if not isinstance(err, DalyTimeoutError):
-                    # A timeout leaves a healthy link (a sleeping unit, a lost
-                    # notification); anything else is best retried on a fresh one.
+                if not isinstance(err, _LINK_KEPT_ERRORS):
                     await self._link.async_close()
                 raise failure from err
             finally:
@@ -232,21 +240,17 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
 
     def _update_failed(self, err: BaseException) -> UpdateFailed:
         """Turn a link error into a translated UpdateFailed that spaces out retries."""
-        self._failures += 1
         if isinstance(err, bleak_retry_connector.BleakNotFoundError):
             # Not heard, or no answer to the connection request (out of range, or the
             # phone app holds it). Its next advertisement means it is free again.
             self._out_of_range = True
-        backoff = min(
-            self._poll_seconds * 2 ** (self._failures - 1),
-            max(self._poll_seconds, MAX_BACKOFF_SECONDS),
-        )
+        key = failure_key(err, connected=self._link.opened)
         failure = UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key=failure_key(err, connected=self._link.opened),
+            translation_key=key,
             translation_placeholders={"name": self.name, "error": describe(err)},
-            retry_after=backoff,
         )
+        failure.retry_after = self._health.failed(key)
         self._unit_lost(failure)
         return failure
 
@@ -261,7 +265,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         return True
 
     def _unit_answered(self) -> None:
-        self._failures = 0
+        self._health.answered()
         self._out_of_range = False
         if self.data is not None and not self.last_update_success:
             _LOGGER.info("%s is available again", self.name)
@@ -347,7 +351,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             translation_key=failure_key(err, connected=self._link.opened),
             translation_placeholders={"name": self.name, "error": describe(err)},
         )
-        if not isinstance(err, DalyTimeoutError):
+        if not isinstance(err, _LINK_KEPT_ERRORS):
             await self._link.async_close()
         return failure
 

@@ -31,6 +31,7 @@ CANNOT_CONNECT = "cannot_connect"
 NOT_ANSWERING = "not_answering"
 TIMEOUT = "timeout"
 CONNECTION_LOST = "connection_lost"
+BAD_READING = "bad_reading"
 
 # Seconds to wait for an answer, and resends after silence, per request. A proxy adds
 # tens of milliseconds; a unit that stays silent this long is asleep or gone.
@@ -38,7 +39,10 @@ REQUEST_TIMEOUT = 3.0
 REQUEST_RETRIES = 2
 
 # Everything a link or a request can raise that means "the unit is not usable right now".
-LINK_ERRORS: tuple[type[Exception], ...] = (DalyError, BleakError, TimeoutError)
+# Besides bleak's own errors, BlueZ's D-Bus and the proxies' API raise EOFError or an
+# OSError (TimeoutError among them) when the peer or the bus goes away mid-call; left
+# uncaught, each poll would log a traceback instead of marking the unit unavailable.
+LINK_ERRORS: tuple[type[Exception], ...] = (DalyError, BleakError, OSError, EOFError)
 # What a link that silently died since it was last used raises on its next request.
 STALE_LINK_ERRORS: tuple[type[Exception], ...] = (DalyConnectionError, BleakError)
 
@@ -52,6 +56,10 @@ NO_PATH_ERRORS: tuple[type[Exception], ...] = (
 
 class UnitNotInRangeError(bleak_retry_connector.BleakNotFoundError):
     """No adapter or proxy currently hears the unit."""
+
+
+class LinkShutDownError(DalyConnectionError):
+    """The entry is unloading or Home Assistant is stopping: the unit is not reconnected."""
 
 
 async def async_open_link(
@@ -80,6 +88,14 @@ async def async_open_link(
     return client
 
 
+async def async_disconnect(bleak_client: BleakClient, name: str) -> None:
+    """Disconnect, whatever the backend raises: the link is given up on either way."""
+    try:
+        await bleak_client.disconnect()
+    except LINK_ERRORS as err:
+        _LOGGER.debug("%s: disconnect failed: %s", name, describe(err))
+
+
 def new_client(bleak_client: BleakClient) -> DalyClient:
     """Wrap a connected link in a protocol client with the integration's timing."""
     return DalyClient(bleak_client, timeout=REQUEST_TIMEOUT, retries=REQUEST_RETRIES)
@@ -97,6 +113,7 @@ class UnitLink:
         self._client: DalyClient | None = None
         self.dialect: Dialect | None = None
         self._status_registers: int | None = None
+        self._shut_down = False
 
     @property
     def up(self) -> bool:
@@ -108,11 +125,17 @@ class UnitLink:
         """Return True once a connection was made and not yet let go of."""
         return self._bleak is not None
 
+    @property
+    def shut_down(self) -> bool:
+        """Return True once the link was closed for good."""
+        return self._shut_down
+
     async def async_client(self) -> DalyClient:
         """Return the started client, connecting and detecting the dialect if needed."""
         if self._client is not None and self.up:
             return self._client
         await self.async_close()
+        self._raise_if_shut_down()
         bleak_client = await async_open_link(
             self._hass,
             self._address,
@@ -120,6 +143,11 @@ class UnitLink:
             disconnected_callback=self._on_disconnect,
             max_attempts=CONNECT_ATTEMPTS,
         )
+        if self._shut_down:
+            # Shut down while connecting: a link kept now would hold the unit (and a proxy
+            # slot) with nothing left to ever let go of it.
+            await async_disconnect(bleak_client, self._name)
+            self._raise_if_shut_down()
         self._bleak = bleak_client
         client = new_client(bleak_client)
         # Probing what the last connection found first spares a p81 unit (or a D2 unit that
@@ -138,10 +166,20 @@ class UnitLink:
             self._status_registers = client.status_registers
             await client.stop()
         if bleak_client is not None:
-            try:
-                await bleak_client.disconnect()
-            except LINK_ERRORS as err:
-                _LOGGER.debug("%s: disconnect failed: %s", self._name, describe(err))
+            await async_disconnect(bleak_client, self._name)
+
+    async def async_shutdown(self) -> None:
+        """Disconnect and refuse to connect again (unload, Home Assistant stopping).
+
+        A request still in flight (a poll, a switch action) then fails instead of
+        reconnecting behind the back of an entry that is gone.
+        """
+        self._shut_down = True
+        await self.async_close()
+
+    def _raise_if_shut_down(self) -> None:
+        if self._shut_down:
+            raise LinkShutDownError(f"{self._name}: the integration let go of the unit")
 
     def _on_disconnect(self, bleak_client: BleakClient) -> None:
         if bleak_client is not self._bleak:
@@ -168,7 +206,11 @@ def failure_key(err: BaseException, *, connected: bool) -> str:
         return NO_CONNECTION_SLOT
     if isinstance(err, DalyNotSupportedError):
         return NOT_ANSWERING
-    if isinstance(err, (DalyTimeoutError, DalyFrameError, TimeoutError)):
+    if isinstance(err, DalyFrameError):
+        # The unit answers, but with values that cannot be right (the protocol re-read
+        # them first): "asleep" would send the user looking in the wrong place.
+        return BAD_READING
+    if isinstance(err, (DalyTimeoutError, TimeoutError)):
         return TIMEOUT
     if connected or isinstance(err, DalyConnectionError):
         return CONNECTION_LOST

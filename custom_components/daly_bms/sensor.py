@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.sensor import SensorEntity
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN, SensorEntity
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -25,9 +26,15 @@ async def async_setup_entry(
 ) -> None:
     """Create the sensors for the unit behind `entry`."""
     coordinator = entry.runtime_data
+    prefix = f"{coordinator.address}_"
+    known = frozenset(
+        registered.unique_id.removeprefix(prefix)
+        for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if registered.domain == SENSOR_DOMAIN
+    )
     async_add_entities(
         DalySensor(coordinator, description)
-        for description in sensor_descriptions(coordinator.data)
+        for description in sensor_descriptions(coordinator.data, known)
     )
 
 

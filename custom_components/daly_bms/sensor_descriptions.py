@@ -348,15 +348,22 @@ def _temperature_sensor(index: int) -> DalySensorEntityDescription:
     )
 
 
-def sensor_descriptions(data: DalyData) -> list[DalySensorEntityDescription]:
-    """Return the sensors this unit supports, judged from its first reading."""
-    descriptions = [description for description in PACK_SENSORS if description.exists_fn(data)]
+def sensor_descriptions(
+    data: DalyData, known: frozenset[str] = frozenset()
+) -> list[DalySensorEntityDescription]:
+    """Return the sensors this unit supports, judged from its first reading.
+
+    `known`: keys of sensors created before. They are kept even when the first reading
+    lacks them (a dropped value, a settings read that timed out), so an entity the user
+    enabled does not vanish for a whole run because of one bad answer at startup.
+    """
+    descriptions = [
+        description
+        for description in (*PACK_SENSORS, *SETTINGS_SENSORS)
+        if description.key in known or description.exists_fn(data)
+    ]
     descriptions.extend(_cell_sensor(index) for index in range(len(data.status.cell_voltages)))
     descriptions.extend(
         _temperature_sensor(index) for index in range(len(data.status.temperatures))
     )
-    if data.settings is not None:
-        descriptions.extend(
-            description for description in SETTINGS_SENSORS if description.exists_fn(data)
-        )
     return descriptions

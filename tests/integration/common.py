@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -37,6 +38,18 @@ async def setup_entry(hass: HomeAssistant, radio: RadioUnit, **options: Any) -> 
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     return entry
+
+
+def unit_device(hass: HomeAssistant, entry: ConfigEntry, radio: RadioUnit) -> dr.DeviceEntry:
+    """Return the one device `entry` registered for `radio`'s unit.
+
+    Looked up through the entry: from Home Assistant 2026.8 a Bluetooth address names a
+    device only within one config entry, and `async_get_device` is deprecated.
+    """
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert len(devices) == 1, devices
+    assert (dr.CONNECTION_BLUETOOTH, radio.address) in devices[0].connections
+    return devices[0]
 
 
 def entity_id(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> str | None:

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 
 from demo.bluetooth_proxy import SimulatedBluetoothProxy
 from simulator.radio import RadioUnit
 
-from .common import setup_entry, writes
+from .common import setup_entry, unit_device, writes
 
 
 async def test_setup_registers_the_device_and_unload_disconnects(
@@ -29,10 +28,7 @@ async def test_setup_registers_the_device_and_unload_disconnects(
     assert entry.state is ConfigEntryState.LOADED
     assert radio.connected
 
-    device = dr.async_get(hass).async_get_device(
-        connections={(dr.CONNECTION_BLUETOOTH, radio.address)}
-    )
-    assert device is not None
+    device = unit_device(hass, entry, radio)
     assert device.name == "DL-40D63C3223A2"
     assert device.manufacturer == "Daly"
     assert device.model == "Smart BMS 8S"
@@ -51,11 +47,8 @@ async def test_100balance_unit_is_named_after_its_maker(
 ) -> None:
     """JHB- units are sold by 100balance."""
     radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
-    await setup_entry(hass, radio)
-    device = dr.async_get(hass).async_get_device(
-        connections={(dr.CONNECTION_BLUETOOTH, radio.address)}
-    )
-    assert device is not None
+    entry = await setup_entry(hass, radio)
+    device = unit_device(hass, entry, radio)
     assert device.manufacturer == "100balance"
     assert device.model == "Balance BMS 16S"
 

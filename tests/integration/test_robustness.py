@@ -7,14 +7,22 @@ from collections.abc import Callable
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 import pytest
 
 from demo.bluetooth_proxy import SimulatedBluetoothProxy
 from simulator.faults import FaultInjector, FaultKind
 from simulator.radio import RadioUnit
 
-from .common import TightLippedUnit, advance, entity_id, setup_entry, state, value, writes
+from .common import (
+    TightLippedUnit,
+    advance,
+    entity_id,
+    setup_entry,
+    state,
+    unit_device,
+    value,
+    writes,
+)
 
 
 async def test_junk_and_cut_up_notifications_change_nothing(
@@ -87,10 +95,7 @@ async def test_unit_keeping_versions_and_settings_to_itself(
 
     assert value(hass, "sensor", radio, "soc") == pytest.approx(unit.battery.soc, abs=0.051)
     assert entity_id(hass, "sensor", radio, "rated_capacity") is None
-    device = dr.async_get(hass).async_get_device(
-        connections={(dr.CONNECTION_BLUETOOTH, radio.address)}
-    )
-    assert device is not None
+    device = unit_device(hass, entry, radio)
     assert device.sw_version is None
     assert device.model == "Smart BMS 16S"
     assert writes(radio) == []

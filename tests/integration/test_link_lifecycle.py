@@ -1,0 +1,387 @@
+"""The link on real hardware: unloads and stops mid-request, odd backend errors, bad readings.
+
+Every test here ends with the question a user with a phone app or a busy proxy cares about:
+is the unit let go of, and does the log stay quiet?
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import logging
+from typing import Any
+
+from bleak.exc import BleakError
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_BLUETOOTH, ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    EVENT_HOMEASSISTANT_STOP,
+    SERVICE_TURN_OFF,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+
+from simulator.crc import with_crc
+from simulator.radio import RadioUnit, SimulatedPeripheral
+from simulator.unit import SimulatedUnit
+
+from .common import DOMAIN, advance, setup_entry, state, writes
+
+CHARGE_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")
+STATUS_READ = (0xD2, 0x03, 0x00, 0x00)
+TEMPERATURE_1 = 0x20  # first temperature probe register of the D2 status block
+SOC = 0x2A
+LATENCY = 0.05  # real seconds per answer: long enough to act while a request is in flight
+
+
+def _loud(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def _ours(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("custom_components.daly_bms")]
+
+
+async def _until_requested(radio: RadioUnit, before: int) -> None:
+    """Wait (in real time: the answer's latency is real) until a request reached the unit."""
+    for _ in range(1000):
+        if len(radio.requests) > before:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("no request reached the unit")
+
+
+# ------------------------------------------------------- letting go of the unit
+
+
+async def test_switch_action_during_unload_does_not_take_the_unit_back(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """Unloading while a MOS write waits for its answer: the action fails, the unit is free.
+
+    Before, the broken request was retried on a new connection that nothing ever closed:
+    the unit stayed held (and a proxy slot used) after the entry was gone.
+    """
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio)
+    radio.latency = LATENCY
+    before = len(radio.requests)
+    action = hass.async_create_task(
+        hass.services.async_call(
+            SWITCH_DOMAIN,
+            SERVICE_TURN_OFF,
+            {ATTR_ENTITY_ID: state(hass, "switch", radio, "charge_mos").entity_id},
+            blocking=True,
+        )
+    )
+    await _until_requested(radio, before)
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(HomeAssistantError) as raised:
+        await action
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert raised.value.translation_key == "connection_lost"
+    assert not radio.connected
+    assert writes(radio) == [CHARGE_OFF]  # sent once, never again after the unload
+
+
+async def test_poll_in_flight_when_home_assistant_stops(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stopping mid-poll disconnects for good, quietly: no reconnect, no error line."""
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio)
+    radio.latency = LATENCY
+    before = len(radio.requests)
+    poll = hass.async_create_task(entry.runtime_data.async_refresh())
+    await _until_requested(radio, before)
+
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await poll
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert not radio.connected
+    assert len(radio.requests) == before + 1  # the status read in flight, nothing after it
+    # The last reading stands: a restart leaves no "unavailable" dip in the history.
+    assert state(hass, "sensor", radio, "soc").state != STATE_UNAVAILABLE
+    assert _loud(caplog) == []
+    assert not [r for r in _ours(caplog) if r.levelno >= logging.INFO]
+
+
+async def test_reload_during_a_poll_keeps_one_connection(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """Reloading mid-poll: the old entry lets go, so the reloaded one gets the unit."""
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio)
+    old = entry.runtime_data
+    radio.latency = LATENCY
+    before = len(radio.requests)
+    poll = hass.async_create_task(old.async_refresh())
+    await _until_requested(radio, before)
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await poll
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not old
+    assert radio.connected
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not radio.connected  # nothing left holding the unit
+
+
+async def test_connection_completing_after_stop_is_let_go_of(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant stops while a proxy is still connecting: the late link is closed.
+
+    Connecting through a proxy takes seconds; a link that completes after the stop would
+    otherwise hold the unit with nothing left to close it.
+    """
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio)
+    radio.drop_link()  # the next poll has to connect again
+    connect = SimulatedPeripheral.connect
+    connecting = asyncio.Event()
+    proceed = asyncio.Event()
+
+    async def slow_connect(self: SimulatedPeripheral, pair: bool, **kwargs: Any) -> None:
+        connecting.set()
+        await proceed.wait()
+        await connect(self, pair, **kwargs)
+
+    monkeypatch.setattr(SimulatedPeripheral, "connect", slow_connect)
+    before = len(radio.requests)
+    poll = hass.async_create_task(entry.runtime_data.async_refresh())
+    await connecting.wait()
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    for _ in range(10):  # let the stop listener run; the connection is still pending
+        await asyncio.sleep(0)
+    proceed.set()
+    await poll
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert not radio.connected
+    assert len(radio.requests) == before
+
+
+async def test_switch_during_a_poll_waits_for_its_answer(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One request in flight: a MOS write issued mid-poll goes out after the poll's reads."""
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio)
+    radio.latency = LATENCY
+    answered = len(radio.notifications)  # one notification per answer at this MTU
+    sent: list[tuple[bytes, int]] = []
+    handle_request = radio.unit.handle_request
+
+    def recording(request: bytes) -> bytes | None:
+        sent.append((request, len(radio.notifications) - answered))
+        return handle_request(request)
+
+    monkeypatch.setattr(radio.unit, "handle_request", recording)
+    before = len(radio.requests)
+    poll = hass.async_create_task(entry.runtime_data.async_refresh())
+    await _until_requested(radio, before)
+    await hass.services.async_call(
+        SWITCH_DOMAIN,
+        SERVICE_TURN_OFF,
+        {ATTR_ENTITY_ID: state(hass, "switch", radio, "charge_mos").entity_id},
+        blocking=True,
+    )
+    await poll
+
+    requests = [request for request, _ in sent]
+    assert tuple(requests[0][:4]) == STATUS_READ
+    assert CHARGE_OFF in requests[1:]
+    # Each request reached the unit only after every earlier one had been answered.
+    assert [answers for _, answers in sent] == list(range(len(sent)))
+    assert radio.unit.battery.charge_mos is False
+    assert state(hass, "switch", radio, "charge_mos").state == "off"
+
+
+# ---------------------------------------------------- what backends really raise
+
+
+async def test_disconnect_that_raises_eof_is_not_an_unexpected_error(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """BlueZ's D-Bus raises EOFError from a disconnect when the bus drops: readings go on.
+
+    Before, the error escaped the per-poll disconnect and every poll logged a traceback.
+    """
+    radio = add_simulated_unit()
+    disconnect = SimulatedPeripheral.disconnect
+
+    async def eof_after_disconnect(self: SimulatedPeripheral) -> None:
+        await disconnect(self)
+        raise EOFError
+
+    monkeypatch.setattr(SimulatedPeripheral, "disconnect", eof_after_disconnect)
+    await setup_entry(hass, radio, connection_mode="per_poll")
+    radio.unit.set_load(-7.0)
+    for _ in range(3):
+        await advance(hass, 11)
+    assert float(state(hass, "sensor", radio, "current").state) == pytest.approx(-7.0, abs=0.1)
+    assert not radio.connected
+    assert _loud(caplog) == []
+
+
+async def test_connect_that_raises_os_error_backs_off_quietly(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An OSError out of the Bluetooth stack is a failed connection, not a crash.
+
+    bleak-retry-connector passes OSError through; before, each poll logged a traceback
+    and retried at the full rate.
+    """
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio, connection_mode="per_poll")
+    attempts: list[str] = []
+
+    async def no_such_device(self: SimulatedPeripheral, pair: bool, **kwargs: Any) -> None:
+        attempts.append(self.address)
+        raise OSError(19, "No such device")
+
+    connect = SimulatedPeripheral.connect
+    monkeypatch.setattr(SimulatedPeripheral, "connect", no_such_device)
+    caplog.clear()
+    for _ in range(3):
+        await advance(hass, 11)
+    # Retries wait 10 s, then 20 s: the third interval passes without an attempt.
+    assert len(attempts) == 2
+    assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
+    [lost] = [r for r in _ours(caplog) if "is unavailable" in r.getMessage()]
+    assert lost.levelno == logging.INFO
+    assert "Could not connect" in lost.getMessage()
+    assert _loud(caplog) == []
+
+    monkeypatch.setattr(SimulatedPeripheral, "connect", connect)
+    await advance(hass, 60)
+    assert state(hass, "sensor", radio, "soc").state != STATE_UNAVAILABLE
+
+
+async def test_flow_check_survives_a_failing_disconnect(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A unit that answered is added even if letting go of it raises (before: Unknown error)."""
+    add_simulated_unit()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    disconnect = SimulatedPeripheral.disconnect
+
+    async def refused_disconnect(self: SimulatedPeripheral) -> None:
+        await disconnect(self)
+        raise BleakError("org.bluez.Error.NotConnected")
+
+    monkeypatch.setattr(SimulatedPeripheral, "disconnect", refused_disconnect)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == SOURCE_BLUETOOTH
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+# ------------------------------------------------------------- impossible readings
+
+
+class GlitchingUnit:
+    """A unit whose status replies carry a chosen register value (a broken probe or ADC)."""
+
+    def __init__(self, unit: SimulatedUnit) -> None:
+        """Wrap a SimulatedUnit; no glitch until `glitch` is set."""
+        self._unit = unit
+        self.glitch: tuple[int, int] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._unit, name)
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        """Answer like the wrapped unit, with one status register replaced."""
+        answer = self._unit.handle_request(request)
+        if answer is None or self.glitch is None or tuple(request[:4]) != STATUS_READ:
+            return answer
+        register, raw = self.glitch
+        at = 3 + 2 * register
+        body = answer[:at] + raw.to_bytes(2, "big") + answer[at + 2 : -2]
+        return with_crc(body)
+
+
+async def _glitching_unit(
+    hass: HomeAssistant, simulated_proxy: Any, sim_clock: Any
+) -> tuple[RadioUnit, GlitchingUnit]:
+    unit = GlitchingUnit(
+        SimulatedUnit(name="DL-0102030405AC", address="01:02:03:04:05:AC", clock=sim_clock)
+    )
+    radio = simulated_proxy.add_unit(unit)
+    simulated_proxy.async_advertise(radio)
+    return radio, unit
+
+
+async def test_impossible_probe_reading_is_reported_as_such_on_a_kept_link(
+    hass: HomeAssistant,
+    simulated_proxy: Any,
+    sim_clock: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A probe that reads 0xFFFF: no value is shown, the log names the real cause, once.
+
+    Before, it was reported as a unit that "stopped answering" and the healthy link was
+    dropped and rebuilt at every poll.
+    """
+    radio, unit = await _glitching_unit(hass, simulated_proxy, sim_clock)
+    await setup_entry(hass, radio)
+    caplog.clear()
+
+    unit.glitch = (TEMPERATURE_1, 0xFFFF)
+    for _ in range(3):
+        await advance(hass, 301)
+    assert state(hass, "sensor", radio, "temperature_1").state == STATE_UNAVAILABLE
+    assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
+    assert radio.connected
+    [lost] = [r for r in _ours(caplog) if "is unavailable" in r.getMessage()]
+    assert lost.levelno == logging.INFO
+    assert "readings that cannot be right" in lost.getMessage()
+    assert _loud(caplog) == []
+
+    unit.glitch = None
+    await advance(hass, 301)
+    assert state(hass, "sensor", radio, "temperature_1").state != STATE_UNAVAILABLE
+
+
+async def test_impossible_scalar_leaves_only_that_sensor_without_a_value(
+    hass: HomeAssistant,
+    simulated_proxy: Any,
+    sim_clock: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A state of charge of 200 % is dropped: that sensor is unavailable, the rest stay."""
+    radio, unit = await _glitching_unit(hass, simulated_proxy, sim_clock)
+    await setup_entry(hass, radio)
+    unit.glitch = (SOC, 2000)
+    for _ in range(3):
+        await advance(hass, 11)
+    assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
+    assert float(state(hass, "sensor", radio, "voltage").state) > 0
+    assert _loud(caplog) == []
