@@ -31,7 +31,6 @@ CANNOT_CONNECT = "cannot_connect"
 NOT_ANSWERING = "not_answering"
 TIMEOUT = "timeout"
 CONNECTION_LOST = "connection_lost"
-BAD_READING = "bad_reading"
 
 # Seconds to wait for an answer, and resends after silence, per request. A proxy adds
 # tens of milliseconds; a unit that stays silent this long is asleep or gone.
@@ -206,11 +205,7 @@ def failure_key(err: BaseException, *, connected: bool) -> str:
         return NO_CONNECTION_SLOT
     if isinstance(err, DalyNotSupportedError):
         return NOT_ANSWERING
-    if isinstance(err, DalyFrameError):
-        # The unit answers, but with values that cannot be right (the protocol re-read
-        # them first): "asleep" would send the user looking in the wrong place.
-        return BAD_READING
-    if isinstance(err, (DalyTimeoutError, TimeoutError)):
+    if isinstance(err, (DalyTimeoutError, DalyFrameError, TimeoutError)):
         return TIMEOUT
     if connected or isinstance(err, DalyConnectionError):
         return CONNECTION_LOST

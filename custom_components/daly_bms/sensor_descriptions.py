@@ -363,7 +363,11 @@ def sensor_descriptions(
         if description.key in known or description.exists_fn(data)
     ]
     descriptions.extend(_cell_sensor(index) for index in range(len(data.status.cell_voltages)))
+    # A probe slot that reads nothing at all is not fitted; one that was seen before keeps
+    # its entity (it shows unavailable while its lead is broken).
     descriptions.extend(
-        _temperature_sensor(index) for index in range(len(data.status.temperatures))
+        _temperature_sensor(index)
+        for index, value in enumerate(data.status.temperatures)
+        if value is not None or f"temperature_{index + 1}" in known
     )
     return descriptions

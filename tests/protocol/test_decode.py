@@ -227,9 +227,27 @@ def test_no_cells_at_all() -> None:
     assert status.cell_voltage_delta is None
 
 
-def test_temperatures_skip_zero_slots_and_clamp_sensor_count() -> None:
+def test_temperatures_keep_probe_positions_and_clamp_sensor_count() -> None:
     registers = d2_registers(62, {0x32: 200, 0x20: 0, 0x21: 30, 0x27: 90})
-    assert decode_status(read_reply(0xD2, registers)).temperatures == (-10.0, 50.0)
+    registers[0x22:0x27] = [0, 0, 0, 0, 0]
+    status = decode_status(read_reply(0xD2, registers))
+    assert status.temperatures == (None, -10.0, None, None, None, None, None, 50.0)
+    # The command line's list holds the probes that report.
+    assert status.as_dict()["temperatures"] == [-10.0, 50.0]
+
+
+def test_broken_leads_leave_only_their_own_values_unknown() -> None:
+    registers = d2_registers(62, {0x31: 4, 0x32: 3, 0x20: 60, 0x21: 0xFFFF, 0x22: 62})
+    registers[0:4] = [3300, 0xFFFF, 3310, 3305]
+    # No min/max/average/delta of its own: they are derived from the cells that read.
+    registers[0x2B] = registers[0x2C] = registers[0x37] = registers[0x38] = 0
+    status = decode_status(read_reply(0xD2, registers))
+    assert status.cell_voltages == (3.3, None, 3.31, 3.305)
+    assert status.cell_voltage_min == 3.3
+    assert status.cell_voltage_max == 3.31
+    assert status.cell_voltage_avg == 3.305
+    assert status.temperatures == (20.0, None, 22.0)
+    assert status.as_dict()["cell_voltages"] == [3.3, None, 3.31, 3.305]
 
 
 def test_alarm_bits_are_named() -> None:

@@ -26,7 +26,6 @@ from .decode import decode_device_info, decode_settings, decode_status
 from .errors import (
     DalyCommandError,
     DalyConnectionError,
-    DalyFrameError,
     DalyNotSupportedError,
     DalyTimeoutError,
 )
@@ -169,21 +168,7 @@ class DalyClient:
         self._assembler.reset()
 
     async def read_status(self) -> DalyStatus:
-        """Read and decode one realtime snapshot.
-
-        A reply that passes its CRC but carries an impossible reading (a glitching unit) is
-        dropped and read again, within the same bounded number of attempts.
-        """
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return await self._read_status_once()
-            except DalyFrameError as err:
-                _LOGGER.debug("dropping status reply (attempt %d): %s", attempt, err)
-                if attempt == self._attempts:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _read_status_once(self) -> DalyStatus:
+        """Read and decode one realtime snapshot."""
         if self._require_dialect() is Dialect.P81:
             block1_request, block2_request = p81_status_requests()
             block1 = await self._request(block1_request)

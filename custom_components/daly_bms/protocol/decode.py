@@ -97,15 +97,19 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
         while count and not cell_slots[count - 1]:
             count -= 1
     cells = cell_slots[:count]
+    cell_voltages: tuple[float | None, ...] = tuple(map(_MV_TO_V, cells))
     if cells and max(cells) > MAX_CELL_MV:
-        raise DalyFrameError(f"impossible cell voltage {max(cells)} mV")
+        # A broken sense lead: that cell is unknown, the rest of the pack still reads.
+        _LOGGER.debug("dropping impossible cell voltages in %s", cells)
+        cell_voltages = tuple(None if mv > MAX_CELL_MV else mv / 1000 for mv in cells)
+        cells = tuple(mv for mv in cells if mv <= MAX_CELL_MV)
     if cells:
         if values["cell_voltage_max"] is None:
             values["cell_voltage_max"] = max(cells) / 1000
         if values["cell_voltage_min"] is None:
             values["cell_voltage_min"] = min(cells) / 1000
         if values["cell_voltage_avg"] is None:
-            values["cell_voltage_avg"] = round(sum(cells) / count / 1000, 4)
+            values["cell_voltage_avg"] = round(sum(cells) / len(cells) / 1000, 4)
         if values["cell_voltage_delta"] is None:
             values["cell_voltage_delta"] = round(
                 values["cell_voltage_max"] - values["cell_voltage_min"], 3
@@ -114,9 +118,16 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
     first, slots = layout.temperatures
     sensors = min(regs[layout.temperature_count], slots)
     probes = regs[first : first + sensors]
+    # Positions are kept so that probe n stays probe n: one that reads 0 (not fitted) or an
+    # impossible value (a broken lead, often 0xFFFF) is None.
+    temperatures = tuple(
+        [
+            float(raw - TEMPERATURE_OFFSET) if 0 < raw <= MAX_TEMPERATURE_RAW else None
+            for raw in probes
+        ]
+    )
     if probes and max(probes) > MAX_TEMPERATURE_RAW:
-        raise DalyFrameError(f"impossible temperature {max(probes) - TEMPERATURE_OFFSET} C")
-    temperatures = tuple([float(raw - TEMPERATURE_OFFSET) for raw in probes if raw])
+        _LOGGER.debug("dropping impossible temperatures in %s", probes)
 
     for field, low, high in PLAUSIBLE:
         value = values[field]
@@ -148,7 +159,7 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
     return DalyStatus(
         dialect=layout.dialect,
         cell_count=count or None,
-        cell_voltages=tuple(map(_MV_TO_V, cells)),
+        cell_voltages=cell_voltages,
         temperatures=temperatures,
         power=(None if voltage is None or current is None else round(voltage * current, 2)),
         state=STATES.get(regs[layout.state]),

@@ -40,12 +40,12 @@ class DalyStatus:
 
     dialect: Dialect
     cell_count: int | None
-    cell_voltages: tuple[float, ...]
+    cell_voltages: tuple[float | None, ...]  # None: a cell whose reading is impossible
     cell_voltage_min: float | None
     cell_voltage_max: float | None
     cell_voltage_delta: float | None
     cell_voltage_avg: float | None
-    temperatures: tuple[float, ...]
+    temperatures: tuple[float | None, ...]  # None: a probe not fitted or not readable
     mos_temperature: float | None
     board_temperature: float | None
     voltage: float | None
@@ -67,12 +67,15 @@ class DalyStatus:
         return {
             "dialect": self.dialect.value,
             "cell_count": self.cell_count,
-            "cell_voltages": [round(value, 3) for value in self.cell_voltages],
+            "cell_voltages": [
+                None if value is None else round(value, 3) for value in self.cell_voltages
+            ],
             "cell_voltage_min": _round(self.cell_voltage_min, 3),
             "cell_voltage_max": _round(self.cell_voltage_max, 3),
             "cell_voltage_delta": _round(self.cell_voltage_delta, 3),
             "cell_voltage_avg": _round(self.cell_voltage_avg, 3),
-            "temperatures": [round(value, 1) for value in self.temperatures],
+            # The command line lists the probes that report, as the protocol notes describe.
+            "temperatures": [round(value, 1) for value in self.temperatures if value is not None],
             "mos_temperature": _round(self.mos_temperature, 1),
             "board_temperature": _round(self.board_temperature, 1),
             "voltage": _round(self.voltage, 3),

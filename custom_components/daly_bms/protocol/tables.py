@@ -134,8 +134,7 @@ PLAUSIBLE: Final[tuple[tuple[str, float, float], ...]] = (
     ("mos_temperature", -40.0, 150.0),
     ("board_temperature", -40.0, 150.0),
 )
-# A cell or probe list with one impossible entry means the frame is not what it claims to
-# be; the whole reading is refused.
+# Above these a cell or probe reading comes from a broken lead, not from the battery.
 MAX_CELL_MV: Final = 5000
 MAX_TEMPERATURE_RAW: Final = 150 + TEMPERATURE_OFFSET
 
