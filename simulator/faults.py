@@ -10,13 +10,22 @@ A fault fires either on command (`inject(kind, times=n)`: the next n occasions) 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+import errno
 import random
+
+from .frames import READ, parse_request
 
 DEFAULT_JUNK = b"AT+OK\r\n"
 DEFAULT_LATE_SECONDS = 5.0
+DEFAULT_CONNECT_SECONDS = 2.0
+
+
+def link_setup_failed() -> OSError:
+    """Return the error a Bluetooth stack raises when it cannot set up the link."""
+    return OSError(errno.ENODEV, "No such device")
 
 
 class FaultKind(StrEnum):
@@ -32,6 +41,10 @@ class FaultKind(StrEnum):
     REFUSE = "refuse"  # a connection attempt fails: another central holds the unit
     ASLEEP = "asleep"  # a request is ignored, as by a sleeping BMS (nothing is applied)
     VANISH = "vanish"  # the unit is out of range: no advertisement, no connection
+    CONNECT_ERROR = "connect_error"  # a connection attempt raises `connect_error()` (OSError)
+    DISCONNECT_ERROR = "disconnect_error"  # a disconnect raises `disconnect_error()` (EOFError)
+    SLOW_CONNECT = "slow_connect"  # a connection takes `connect_seconds` before it goes on
+    GLITCH = "glitch"  # a read answer carries `forced_registers` (a broken probe or lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +61,9 @@ class FaultInjector:
 
     `asleep` and `vanished` are lasting states (set them, clear them); every kind can also
     fire for single occasions: a request (ASLEEP), a response (DROP, SPLIT, MERGE, FLIP,
-    LATE, DISCONNECT, JUNK), a connection attempt (REFUSE, VANISH) or an advertisement
-    (VANISH).
+    LATE, DISCONNECT, JUNK), a read answer that covers a register of `forced_registers`
+    (GLITCH), a connection attempt (REFUSE, VANISH, CONNECT_ERROR, SLOW_CONNECT), a
+    disconnect (DISCONNECT_ERROR) or an advertisement (VANISH).
     """
 
     def __init__(
@@ -59,11 +73,29 @@ class FaultInjector:
         probabilities: Mapping[FaultKind, float] | None = None,
         late_seconds: float = DEFAULT_LATE_SECONDS,
         junk: bytes = DEFAULT_JUNK,
+        connect_seconds: float = DEFAULT_CONNECT_SECONDS,
+        connect_error: Callable[[], Exception] = link_setup_failed,
+        disconnect_error: Callable[[], Exception] = EOFError,
+        forced_registers: Mapping[int, int] | None = None,
     ) -> None:
-        """Create an injector; `probabilities` maps a kind to its chance per occasion."""
+        """Create an injector; `probabilities` maps a kind to its chance per occasion.
+
+        `connect_error` and `disconnect_error` make the exception CONNECT_ERROR and
+        DISCONNECT_ERROR raise; `forced_registers` maps a register (as the unit's dialect
+        addresses it) to the raw 16-bit value a GLITCH puts in its place.
+        """
+        if connect_seconds < 0:
+            raise ValueError(f"connect_seconds must not be negative, got {connect_seconds}")
         self.rng = random.Random(seed)
         self.late_seconds = late_seconds
         self.junk = junk
+        self.connect_seconds = connect_seconds
+        self.connect_error = connect_error
+        self.disconnect_error = disconnect_error
+        self.forced_registers: dict[int, int] = {}
+        for register, raw in (forced_registers or {}).items():
+            self._check_forced(register, raw)
+            self.forced_registers[register] = raw
         self.asleep = False
         self.vanished = False
         self.fired: Counter[FaultKind] = Counter()
@@ -90,6 +122,19 @@ class FaultInjector:
         if times < 1:
             raise ValueError(f"times must be at least 1, got {times}")
         self._pending[kind] += times
+
+    def force_register(self, register: int, raw: int, times: int = 1) -> None:
+        """Make the next `times` read answers covering `register` carry `raw` there."""
+        self._check_forced(register, raw)
+        self.forced_registers[register] = raw
+        self.inject(FaultKind.GLITCH, times)
+
+    @staticmethod
+    def _check_forced(register: int, raw: int) -> None:
+        if not 0 <= register <= 0xFFFF:
+            raise ValueError(f"register must be within 0..0xFFFF, got {register}")
+        if not 0 <= raw <= 0xFFFF:
+            raise ValueError(f"raw value must be within 0..0xFFFF, got {raw}")
 
     def pending(self, kind: FaultKind) -> int:
         """Return how many commanded occurrences of `kind` have not fired yet."""
@@ -123,6 +168,23 @@ class FaultInjector:
     def out_of_range(self) -> bool:
         """Return True when the unit cannot be heard on this occasion."""
         return self.vanished or self.fires(FaultKind.VANISH)
+
+    def glitch(self, request: bytes) -> dict[int, int]:
+        """Return the forced registers the answer to `request` carries (empty: none).
+
+        Only a read covering a forced register is an occasion, so a commanded glitch is
+        not spent on answers that could not show it.
+        """
+        if not self.forced_registers:
+            return {}
+        parsed = parse_request(request)
+        if parsed is None or parsed.function != READ:
+            return {}
+        covered = range(parsed.register, parsed.register + parsed.count)
+        forced = {r: raw for r, raw in self.forced_registers.items() if r in covered}
+        if not forced or not self.fires(FaultKind.GLITCH):
+            return {}
+        return forced
 
     def transmit(
         self, answer: bytes, *, payload_size: int, held: bytes | None = None

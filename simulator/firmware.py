@@ -7,7 +7,7 @@ refusal here is ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from .bms import Bms
@@ -103,24 +103,34 @@ class Firmware:
         return self._apply_writes([(register, value)], self._d2_target)
 
     # -- the wire --------------------------------------------------------------
-    def handle_request(self, frame: bytes) -> bytes | None:
-        """The reply frame to ``frame``, or None for silence."""
+    def handle_request(
+        self, frame: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        """The reply frame to ``frame``, or None for silence.
+
+        A read reports ``forced_registers`` (register: raw value, in this dialect's
+        addresses) instead of the true values: a broken probe or lead, in a valid frame.
+        """
         request = parse_request(frame)
         if request is None or request.address != self.request_address:
             return None
-        reply = self._dispatch(request)
+        reply = self._dispatch(request, forced_registers or {})
         if reply is not None:
             self.requests_answered += 1
         return reply
 
-    def _dispatch(self, request: Request) -> bytes | None:
+    def _dispatch(self, request: Request, forced: Mapping[int, int]) -> bytes | None:
         p81 = self.dialect is Dialect.P81
         source = self._p81_source if p81 else self._d2_source
         target = self._p81_target if p81 else self._d2_target
         address = self.reply_address
         if request.function == READ:
             values = self._read(request.register, request.count, source)
-            return None if values is None else read_reply(address, values)
+            if values is None:
+                return None
+            start = request.register
+            values = [forced.get(start + i, value) for i, value in enumerate(values)]
+            return read_reply(address, values)
         writes = [(request.register + i, v) for i, v in enumerate(request.values)]
         if request.function == WRITE_SINGLE:
             ignored = not p81 and request.register in D2_IGNORED_WRITES

@@ -39,6 +39,7 @@ from .advertising import (
     build_services,
 )
 from .faults import FaultInjector, FaultKind, Transmission
+from .unit import SimulatedUnit
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -213,8 +214,14 @@ class SimulatedPeripheral(BaseBleakClient):
             return
         await asyncio.sleep(0)
         radio = self.registry.get(self.address)
+        if radio is not None and radio.faults.fires(FaultKind.SLOW_CONNECT):
+            await asyncio.sleep(radio.faults.connect_seconds)
+            # The unit may have left this radio while the link was being set up.
+            radio = self.registry.get(self.address)
         if radio is None or radio.faults.out_of_range():
             raise TimeoutError(f"{self.address}: no answer to the connection request")
+        if radio.faults.fires(FaultKind.CONNECT_ERROR):
+            raise radio.faults.connect_error()
         if radio.central is not None or radio.faults.fires(FaultKind.REFUSE):
             raise BleakError(f"{self.address}: connection refused, another central holds it")
         self.registry._open(self)
@@ -225,8 +232,15 @@ class SimulatedPeripheral(BaseBleakClient):
             _LOGGER.debug("%s: pairing requested; Daly units do not pair, ignored", self)
 
     async def disconnect(self) -> None:
-        """Close the link (a disconnect we asked for: no disconnected callback)."""
+        """Close the link (a disconnect we asked for: no disconnected callback).
+
+        Under DISCONNECT_ERROR the link is closed all the same and then the backend
+        raises, as BlueZ's D-Bus does when the peer is already gone.
+        """
+        radio = self._radio or self.registry.get(self.address)
         self._teardown()
+        if radio is not None and radio.faults.fires(FaultKind.DISCONNECT_ERROR):
+            raise radio.faults.disconnect_error()
 
     def lose_link(self) -> None:
         """Drop the link from the far side and tell the client, as a real link loss does."""
@@ -322,7 +336,7 @@ class SimulatedPeripheral(BaseBleakClient):
         radio.requests.append(request)
         if radio.faults.ignores_request():
             return
-        answer = radio.unit.handle_request(request)
+        answer = _answer(radio, request)
         if answer is not None:
             self._send(radio, layout, answer)
 
@@ -372,6 +386,18 @@ class SimulatedPeripheral(BaseBleakClient):
                 callback(bytearray(chunk))
         if transmission.lose_link:
             self.lose_link()
+
+
+def _answer(radio: RadioUnit, request: bytes) -> bytes | None:
+    """The unit's answer to `request`, with the registers a GLITCH forces."""
+    forced = radio.faults.glitch(request)
+    if not forced:
+        return radio.unit.handle_request(request)
+    if not isinstance(radio.unit, SimulatedUnit):
+        # The forced values go into the unit's own frame building (so the CRC stays
+        # valid); a unit model without that cannot show the fault.
+        raise TypeError(f"{radio.unit!r} cannot force registers; use a SimulatedUnit")
+    return radio.unit.handle_request(request, forced_registers=forced)
 
 
 def _notify_handle(peripheral: SimulatedPeripheral, layout: GattLayout) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .battery import Battery, default_temperature_sensors
 from .bms import Bms
 from .chemistry import Chemistry
@@ -186,12 +188,18 @@ class SimulatedUnit:
         self._was_active = active
 
     # -- the wire --------------------------------------------------------------------
-    def handle_request(self, request: bytes) -> bytes | None:
-        """The full reply frame to ``request``, or None for silence."""
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        """The full reply frame to ``request``, or None for silence.
+
+        ``forced_registers`` (register: raw value) replace what a read reports for those
+        registers, as a broken probe or cell lead would; the frame and CRC stay valid.
+        """
         self.catch_up()
         if self._asleep:
             return None
-        reply = self.firmware.handle_request(bytes(request))
+        reply = self.firmware.handle_request(bytes(request), forced_registers=forced_registers)
         # A write may have switched a MOS, which starts or stops the current.
         self._track_sleep()
         return reply

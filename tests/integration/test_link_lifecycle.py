@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import logging
-from typing import Any
 
 from bleak.exc import BleakError
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -25,9 +24,8 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from simulator.crc import with_crc
-from simulator.radio import RadioUnit, SimulatedPeripheral
-from simulator.unit import SimulatedUnit
+from simulator.faults import FaultKind
+from simulator.radio import RadioUnit
 
 from .common import DOMAIN, advance, setup_entry, state, writes
 
@@ -36,6 +34,8 @@ STATUS_READ = (0xD2, 0x03, 0x00, 0x00)
 TEMPERATURE_1 = 0x20  # first temperature probe register of the D2 status block
 SOC = 0x2A
 LATENCY = 0.05  # real seconds per answer: long enough to act while a request is in flight
+CONNECT_SECONDS = 0.1  # real seconds a slow connection takes: long enough to stop meanwhile
+BROKEN_PROBE = 0xFFFF
 
 
 def _loud(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -46,13 +46,18 @@ def _ours(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith("custom_components.daly_bms")]
 
 
-async def _until_requested(radio: RadioUnit, before: int) -> None:
-    """Wait (in real time: the answer's latency is real) until a request reached the unit."""
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    """Wait (in real time: latencies are real) until `condition` holds."""
     for _ in range(1000):
-        if len(radio.requests) > before:
+        if condition():
             return
         await asyncio.sleep(0.005)
-    raise AssertionError("no request reached the unit")
+    raise AssertionError(f"never happened: {what}")
+
+
+async def _until_requested(radio: RadioUnit, before: int) -> None:
+    """Wait until a request reached the unit."""
+    await _until(lambda: len(radio.requests) > before, "a request reached the unit")
 
 
 # ------------------------------------------------------- letting go of the unit
@@ -140,9 +145,7 @@ async def test_reload_during_a_poll_keeps_one_connection(
 
 
 async def test_connection_completing_after_stop_is_let_go_of(
-    hass: HomeAssistant,
-    add_simulated_unit: Callable[..., RadioUnit],
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """Home Assistant stops while a proxy is still connecting: the late link is closed.
 
@@ -152,23 +155,15 @@ async def test_connection_completing_after_stop_is_let_go_of(
     radio = add_simulated_unit()
     entry = await setup_entry(hass, radio)
     radio.drop_link()  # the next poll has to connect again
-    connect = SimulatedPeripheral.connect
-    connecting = asyncio.Event()
-    proceed = asyncio.Event()
-
-    async def slow_connect(self: SimulatedPeripheral, pair: bool, **kwargs: Any) -> None:
-        connecting.set()
-        await proceed.wait()
-        await connect(self, pair, **kwargs)
-
-    monkeypatch.setattr(SimulatedPeripheral, "connect", slow_connect)
+    radio.faults.connect_seconds = CONNECT_SECONDS
+    radio.faults.inject(FaultKind.SLOW_CONNECT)
     before = len(radio.requests)
     poll = hass.async_create_task(entry.runtime_data.async_refresh())
-    await connecting.wait()
+    await _until(lambda: radio.faults.fired[FaultKind.SLOW_CONNECT] == 1, "a slow connect")
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
-    for _ in range(10):  # let the stop listener run; the connection is still pending
+    for _ in range(10):  # let the stop listener run
         await asyncio.sleep(0)
-    proceed.set()
+    assert not radio.connected  # the connection is still pending: it completes after the stop
     await poll
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -220,7 +215,6 @@ async def test_switch_during_a_poll_waits_for_its_answer(
 async def test_disconnect_that_raises_eof_is_not_an_unexpected_error(
     hass: HomeAssistant,
     add_simulated_unit: Callable[..., RadioUnit],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """BlueZ's D-Bus raises EOFError from a disconnect when the bus drops: readings go on.
@@ -228,26 +222,20 @@ async def test_disconnect_that_raises_eof_is_not_an_unexpected_error(
     Before, the error escaped the per-poll disconnect and every poll logged a traceback.
     """
     radio = add_simulated_unit()
-    disconnect = SimulatedPeripheral.disconnect
-
-    async def eof_after_disconnect(self: SimulatedPeripheral) -> None:
-        await disconnect(self)
-        raise EOFError
-
-    monkeypatch.setattr(SimulatedPeripheral, "disconnect", eof_after_disconnect)
+    radio.faults.set_probability(FaultKind.DISCONNECT_ERROR, 1.0)
     await setup_entry(hass, radio, connection_mode="per_poll")
     radio.unit.set_load(-7.0)
     for _ in range(3):
         await advance(hass, 11)
     assert float(state(hass, "sensor", radio, "current").state) == pytest.approx(-7.0, abs=0.1)
     assert not radio.connected
+    assert radio.faults.fired[FaultKind.DISCONNECT_ERROR] >= 3  # one per poll at least
     assert _loud(caplog) == []
 
 
 async def test_connect_that_raises_os_error_backs_off_quietly(
     hass: HomeAssistant,
     add_simulated_unit: Callable[..., RadioUnit],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An OSError out of the Bluetooth stack is a failed connection, not a crash.
@@ -257,92 +245,45 @@ async def test_connect_that_raises_os_error_backs_off_quietly(
     """
     radio = add_simulated_unit()
     await setup_entry(hass, radio, connection_mode="per_poll")
-    attempts: list[str] = []
-
-    async def no_such_device(self: SimulatedPeripheral, pair: bool, **kwargs: Any) -> None:
-        attempts.append(self.address)
-        raise OSError(19, "No such device")
-
-    connect = SimulatedPeripheral.connect
-    monkeypatch.setattr(SimulatedPeripheral, "connect", no_such_device)
+    radio.faults.set_probability(FaultKind.CONNECT_ERROR, 1.0)  # OSError "No such device"
     caplog.clear()
     for _ in range(3):
         await advance(hass, 11)
     # Retries wait 10 s, then 20 s: the third interval passes without an attempt.
-    assert len(attempts) == 2
+    assert radio.faults.fired[FaultKind.CONNECT_ERROR] == 2
     assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
     [lost] = [r for r in _ours(caplog) if "is unavailable" in r.getMessage()]
     assert lost.levelno == logging.INFO
     assert "Could not connect" in lost.getMessage()
     assert _loud(caplog) == []
 
-    monkeypatch.setattr(SimulatedPeripheral, "connect", connect)
+    radio.faults.set_probability(FaultKind.CONNECT_ERROR, 0.0)
     await advance(hass, 60)
     assert state(hass, "sensor", radio, "soc").state != STATE_UNAVAILABLE
 
 
 async def test_flow_check_survives_a_failing_disconnect(
-    hass: HomeAssistant,
-    add_simulated_unit: Callable[..., RadioUnit],
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """A unit that answered is added even if letting go of it raises (before: Unknown error)."""
-    add_simulated_unit()
+    radio = add_simulated_unit()
     await hass.async_block_till_done(wait_background_tasks=True)
-    disconnect = SimulatedPeripheral.disconnect
-
-    async def refused_disconnect(self: SimulatedPeripheral) -> None:
-        await disconnect(self)
-        raise BleakError("org.bluez.Error.NotConnected")
-
-    monkeypatch.setattr(SimulatedPeripheral, "disconnect", refused_disconnect)
+    radio.faults.disconnect_error = lambda: BleakError("org.bluez.Error.NotConnected")
+    radio.faults.set_probability(FaultKind.DISCONNECT_ERROR, 1.0)
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == SOURCE_BLUETOOTH
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert radio.faults.fired[FaultKind.DISCONNECT_ERROR] > 0
 
 
 # ------------------------------------------------------------- impossible readings
 
 
-class GlitchingUnit:
-    """A unit whose status replies carry a chosen register value (a broken probe or ADC)."""
-
-    def __init__(self, unit: SimulatedUnit) -> None:
-        """Wrap a SimulatedUnit; no glitch until `glitch` is set."""
-        self._unit = unit
-        self.glitch: tuple[int, int] | None = None
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._unit, name)
-
-    def handle_request(self, request: bytes) -> bytes | None:
-        """Answer like the wrapped unit, with one status register replaced."""
-        answer = self._unit.handle_request(request)
-        if answer is None or self.glitch is None or tuple(request[:4]) != STATUS_READ:
-            return answer
-        register, raw = self.glitch
-        at = 3 + 2 * register
-        body = answer[:at] + raw.to_bytes(2, "big") + answer[at + 2 : -2]
-        return with_crc(body)
-
-
-async def _glitching_unit(
-    hass: HomeAssistant, simulated_proxy: Any, sim_clock: Any
-) -> tuple[RadioUnit, GlitchingUnit]:
-    unit = GlitchingUnit(
-        SimulatedUnit(name="DL-0102030405AC", address="01:02:03:04:05:AC", clock=sim_clock)
-    )
-    radio = simulated_proxy.add_unit(unit)
-    simulated_proxy.async_advertise(radio)
-    return radio, unit
-
-
 async def test_broken_probe_leaves_only_its_own_sensor_without_a_value(
     hass: HomeAssistant,
-    simulated_proxy: Any,
-    sim_clock: Any,
+    add_simulated_unit: Callable[..., RadioUnit],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A probe that reads 0xFFFF (a broken lead): only that probe's sensor has no value.
@@ -350,11 +291,12 @@ async def test_broken_probe_leaves_only_its_own_sensor_without_a_value(
     The rest of the battery stays visible, the link is kept, and nothing is logged above
     debug level on every poll.
     """
-    radio, unit = await _glitching_unit(hass, simulated_proxy, sim_clock)
+    radio = add_simulated_unit()
     await setup_entry(hass, radio)
     caplog.clear()
 
-    unit.glitch = (TEMPERATURE_1, 0xFFFF)
+    radio.faults.forced_registers[TEMPERATURE_1] = BROKEN_PROBE
+    radio.faults.set_probability(FaultKind.GLITCH, 1.0)  # every status read, until turned off
     for _ in range(3):
         await advance(hass, 11)
     assert state(hass, "sensor", radio, "temperature_1").state == STATE_UNAVAILABLE
@@ -364,21 +306,22 @@ async def test_broken_probe_leaves_only_its_own_sensor_without_a_value(
     assert not [r for r in _ours(caplog) if "is unavailable" in r.getMessage()]
     assert _loud(caplog) == []
 
-    unit.glitch = None
+    assert radio.faults.fired[FaultKind.GLITCH] >= 3
+    radio.faults.set_probability(FaultKind.GLITCH, 0.0)
     await advance(hass, 11)
     assert state(hass, "sensor", radio, "temperature_1").state != STATE_UNAVAILABLE
 
 
 async def test_impossible_scalar_leaves_only_that_sensor_without_a_value(
     hass: HomeAssistant,
-    simulated_proxy: Any,
-    sim_clock: Any,
+    add_simulated_unit: Callable[..., RadioUnit],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A state of charge of 200 % is dropped: that sensor is unavailable, the rest stay."""
-    radio, unit = await _glitching_unit(hass, simulated_proxy, sim_clock)
+    radio = add_simulated_unit()
     await setup_entry(hass, radio)
-    unit.glitch = (SOC, 2000)
+    radio.faults.forced_registers[SOC] = 2000
+    radio.faults.set_probability(FaultKind.GLITCH, 1.0)
     for _ in range(3):
         await advance(hass, 11)
     assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
