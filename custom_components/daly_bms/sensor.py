@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import DalyConfigEntry, DalyCoordinator
-from .entity import DalyEntity
+from .entity import DalyEntity, entity_unique_id
 from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
@@ -26,7 +26,7 @@ async def async_setup_entry(
 ) -> None:
     """Create the sensors for the unit behind `entry`."""
     coordinator = entry.runtime_data
-    prefix = f"{coordinator.address}_"
+    prefix = entity_unique_id(coordinator.address, "")
     known = frozenset(
         registered.unique_id.removeprefix(prefix)
         for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
@@ -53,13 +53,6 @@ class DalySensor(DalyEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the value from the latest reading."""
         return self.entity_description.value_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable or does not report this value."""
-        return super().available and (
-            self.native_value is not None or self.entity_description.none_is_unknown
-        )
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:

@@ -10,8 +10,10 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData, MosSwitch
+from .coordinator import DalyConfigEntry, DalyCoordinator
+from .data import DalyData
 from .entity import DalyEntity
+from .operations import MosSwitch
 from .protocol import Dialect
 
 # One command at a time: the unit answers one request at a time on its single link.
@@ -75,11 +77,6 @@ class DalyMosSwitch(DalyEntity, SwitchEntity):
     def is_on(self) -> bool | None:
         """Return the MOS state the unit reported last."""
         return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable."""
-        return super().available and self.is_on is not None
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the MOSFET bank; raises a translated error if the unit does not."""
