@@ -60,10 +60,10 @@ async def async_migrate_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bo
 
         @callback
         def renamed(entity: er.RegistryEntry) -> dict[str, Any] | None:
-            if not entity.unique_id.startswith(old_prefix):
-                return None
-            new_unique_id = entity_unique_id(address, entity.unique_id.removeprefix(old_prefix))
-            if new_unique_id == entity.unique_id:
+            key = entity.unique_id.removeprefix(old_prefix)
+            new_unique_id = entity_unique_id(address, key)
+            # An address that format_mac leaves as it is (a macOS device UUID) changes nothing.
+            if entity.unique_id in (key, new_unique_id):
                 return None
             return {"new_unique_id": new_unique_id}
 

@@ -41,7 +41,7 @@ from .coordinator import DalyConfigEntry
 from .errors import CANNOT_CONNECT, LINK_ERRORS, NO_CONNECTION_SLOT, NO_PATH_ERRORS, describe
 from .link import async_disconnect, async_open_link, new_client
 from .operations import read_versions
-from .product import advertised_product_line, advertised_title, looks_like_daly, names_itself_daly
+from .product import advertised_title, looks_like_daly, names_itself_daly, product_line
 from .protocol import (
     ALT_NOTIFY_UUID,
     ALT_WRITE_UUID,
@@ -150,7 +150,7 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="bluetooth_confirm",
             description_placeholders={
                 "name": advertised_title(discovery),
-                "model": advertised_product_line(discovery).title,
+                "model": product_line(discovery.name, discovery.manufacturer_data).title,
             },
             errors=errors,
         )

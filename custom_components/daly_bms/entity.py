@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.components import bluetooth
 from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo, format_mac
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -25,7 +26,15 @@ class DalyEntity(CoordinatorEntity[DalyCoordinator]):
 
 def device_info(coordinator: DalyCoordinator) -> DeviceInfo:
     """Describe the unit for the device registry (known after the first refresh)."""
-    line = product_line(coordinator.advertised_name)
+    # Read when the entities are made, right after the unit was reached through a fresh
+    # advertisement: it carries the maker data the config flow judged by as well.
+    advertisement = bluetooth.async_last_service_info(
+        coordinator.hass, coordinator.address, connectable=True
+    )
+    line = product_line(
+        coordinator.advertised_name,
+        {} if advertisement is None else advertisement.manufacturer_data,
+    )
     data = coordinator.data
     cells = data.status.cell_count or len(data.status.cell_voltages)
     return DeviceInfo(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -37,22 +37,17 @@ DALY: Final = ProductLine("Daly", "Smart BMS")
 HUNDRED_BALANCE: Final = ProductLine("100balance", "Balance BMS")
 
 
-def product_line(name: str | None, manufacturer_payloads: Iterable[bytes] = ()) -> ProductLine:
-    """Return the product line a unit advertising `name` (and maker data) belongs to.
+def product_line(name: str | None, manufacturer_data: Mapping[int, bytes]) -> ProductLine:
+    """Return the product line of a unit called `name` that advertises `manufacturer_data`.
 
     The one place that tells Daly from 100balance, for the config flow and the device
-    registry alike; after setup only the stored name is left to go by.
+    registry alike. A unit renamed in the phone app still says JHB in its maker data.
     """
-    if (name or "").upper().startswith(_HUNDRED_BALANCE_NAME):
-        return HUNDRED_BALANCE
-    if any(payload.endswith(_HUNDRED_BALANCE_PAYLOAD) for payload in manufacturer_payloads):
+    if (name or "").upper().startswith(_HUNDRED_BALANCE_NAME) or any(
+        payload.endswith(_HUNDRED_BALANCE_PAYLOAD) for payload in manufacturer_data.values()
+    ):
         return HUNDRED_BALANCE
     return DALY
-
-
-def advertised_product_line(service_info: BluetoothServiceInfoBleak) -> ProductLine:
-    """Return the product line of the unit behind an advertisement."""
-    return product_line(service_info.name, service_info.manufacturer_data.values())
 
 
 def looks_like_daly(service_info: BluetoothServiceInfoBleak) -> bool:

@@ -15,7 +15,15 @@ from demo.bluetooth_proxy import SimulatedBluetoothProxy
 from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
 
-from .common import DOMAIN, SilentPeripheral, TightLippedUnit, mock_entry, setup_entry, writes
+from .common import (
+    DOMAIN,
+    SilentPeripheral,
+    TightLippedUnit,
+    mock_entry,
+    setup_entry,
+    unit_device,
+    writes,
+)
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -70,6 +78,31 @@ async def test_discovery_shows_100balance_model(
     result = await _discovery_flow(hass, radio)
     assert result["description_placeholders"]["model"] == "100balance Balance BMS"
     assert radio.requests == []
+
+
+async def test_100balance_unit_renamed_in_the_app_stays_100balance(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A JHB unit given a name of its own still says JHB in its maker data: the flow and
+    the device registry both call it a 100balance unit."""
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81", advertise=False)
+    radio.unit.name = "Shed battery bank"
+    simulated_proxy.async_advertise(radio)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    shown = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert shown["description_placeholders"] == {
+        "name": "Shed battery bank",
+        "model": "100balance Balance BMS",
+    }
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    device = unit_device(hass, result["result"], radio)
+    assert device.manufacturer == "100balance"
+    assert device.model == "Balance BMS 16S"
 
 
 async def test_discovery_of_configured_unit_aborts(

@@ -27,6 +27,7 @@ from .common import advance, setup_entry, state, writes
 CHARGE_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")
 CHARGE_ON = bytes.fromhex("D2 06 00 A5 00 01 4B 8A")
 DISCHARGE_OFF = bytes.fromhex("D2 06 00 A6 00 00 7A 4A")
+MOS_BANKS = ("charge_mos", "discharge_mos")
 REQUEST_ATTEMPTS = REQUEST_RETRIES + 1  # sends of one request before it is given up on
 # Real seconds. Past the tests' request timeout (0.2 s): an echo this late is given up on.
 LATE_SECONDS = 1.0
@@ -229,8 +230,9 @@ async def test_write_the_unit_never_got_shows_its_true_state(
     assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
 
 
+@pytest.mark.parametrize(("key", "other"), [MOS_BANKS, MOS_BANKS[::-1]])
 async def test_unit_silent_after_the_write_leaves_the_switch_unknown(
-    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit], key: str, other: str
 ) -> None:
     """No answer at all after the command: the switch says unknown, not the old state,
     until the next reading shows what the unit did."""
@@ -239,16 +241,16 @@ async def test_unit_silent_after_the_write_leaves_the_switch_unknown(
     radio.faults.set_probability(FaultKind.DROP, 1.0)
 
     with pytest.raises(HomeAssistantError) as raised:
-        await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
+        await _switch(hass, radio, key, SERVICE_TURN_OFF)
 
     assert raised.value.translation_key == "timeout"
-    assert radio.unit.battery.charge_mos is False  # it did switch; nobody heard it
-    assert state(hass, "switch", radio, "charge_mos").state == STATE_UNKNOWN
-    assert state(hass, "switch", radio, "discharge_mos").state == STATE_ON
+    assert getattr(radio.unit.battery, key) is False  # it did switch; nobody heard it
+    assert state(hass, "switch", radio, key).state == STATE_UNKNOWN
+    assert state(hass, "switch", radio, other).state == STATE_ON
 
     radio.faults.set_probability(FaultKind.DROP, 0.0)
     await advance(hass, 11)
-    assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
+    assert state(hass, "switch", radio, key).state == STATE_OFF
 
 
 async def test_status_from_before_the_write_does_not_decide(
