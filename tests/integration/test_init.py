@@ -11,7 +11,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
 from simulator.radio import RadioUnit
 
 from .common import DOMAIN, entity_id, setup_entry, state, unique_id, unit_device, writes
