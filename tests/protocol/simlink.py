@@ -1,0 +1,105 @@
+"""A simulated unit on a bleak link, for DalyClient tests: the simulator, not a stand-in.
+
+`SimLink` connects plain bleak to `simulator.radio.SimulatedPeripheral`, so the client under
+test meets the simulator's independent framing, register maps, latency and fault kinds.
+`UnitWrapper` subclasses change one behaviour of a unit model (firmware that ignores a read,
+a notification carrying two replies) where no fault kind of the simulator describes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import bleak
+
+from simulator.clock import ManualClock
+from simulator.faults import FaultInjector, FaultKind
+from simulator.radio import RadioRegistry, RadioUnit, UnitModel
+from simulator.unit import SimulatedUnit
+
+ADDRESS = "C0:DA:1B:00:00:51"
+STATUS_80 = bytes.fromhex("d2 03 00 00 00 50 56 55")
+STATUS_62 = bytes.fromhex("d2 03 00 00 00 3e d7 b9")
+
+
+def make_unit(**options: Any) -> SimulatedUnit:
+    """A simulated unit that never falls asleep on its own (sleep has its own tests)."""
+    defaults: dict[str, Any] = {
+        "name": "DL-C0DA1B000051",
+        "address": ADDRESS,
+        "clock": ManualClock(),
+        "cells": 16,
+    }
+    defaults.update(options)
+    unit = SimulatedUnit(**defaults)
+    assert unit.firmware.write_register(0x8A, 0xFFFF)
+    return unit
+
+
+class UnitWrapper:
+    """A unit model that behaves like `unit` unless a subclass says otherwise."""
+
+    def __init__(self, unit: SimulatedUnit) -> None:
+        self.unit = unit
+
+    @property
+    def name(self) -> str:
+        return self.unit.name
+
+    @property
+    def address(self) -> str:
+        return self.unit.address
+
+    @property
+    def manufacturer_data(self) -> dict[int, bytes]:
+        return self.unit.manufacturer_data
+
+    @property
+    def service_uuids(self) -> list[str]:
+        return self.unit.service_uuids
+
+    @property
+    def asleep(self) -> bool:
+        return self.unit.asleep
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        return self.unit.handle_request(request)
+
+
+class SimLink:
+    """One unit on its own radio, and a connected plain bleak client to it."""
+
+    def __init__(
+        self,
+        unit: SimulatedUnit,
+        *,
+        model: UnitModel | None = None,
+        mtu: int = 512,
+        latency: float = 0.0,
+        faults: FaultInjector | None = None,
+    ) -> None:
+        self.unit = unit
+        self.registry = RadioRegistry()
+        self.radio: RadioUnit = self.registry.add(
+            model if model is not None else unit, mtu=mtu, latency=latency, faults=faults
+        )
+        self.bleak = self.new_bleak_client()
+
+    def new_bleak_client(self) -> bleak.BleakClient:
+        """A fresh bleak client on this radio (a reconnect uses a new one, as the link does)."""
+        return bleak.BleakClient(self.unit.address, backend=self.registry.peripheral_class())
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self.radio.faults
+
+    @property
+    def requests(self) -> list[bytes]:
+        return self.radio.requests
+
+    def force(self, registers: Mapping[int, int], times: int = 1) -> None:
+        """Make the next `times` reads covering these registers carry these raw values."""
+        self.faults.forced_registers.clear()
+        self.faults.forced_registers.update(registers)
+        self.faults.inject(FaultKind.GLITCH, times)

@@ -1,0 +1,141 @@
+"""MOS writes: judged on readings taken after the write, and the truth shown after a failure.
+
+A read reply does not say which request it answers. A late reply to a read the client gave
+up on, or an old reply glued in front of the fresh one, must not make a write that the
+unit followed look refused; a write whose echo was lost must not leave the caller guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from custom_components.daly_bms.protocol import (
+    DalyClient,
+    DalyCommandError,
+    DalyTimeoutError,
+)
+
+from simulator.faults import FaultKind
+
+from .simlink import STATUS_80, SimLink, UnitWrapper, make_unit
+
+FAST = 0.05
+DISCHARGE_OFF = bytes.fromhex("d2 06 00 a6 00 00 7a 4a")
+
+
+class RepliesTwice(UnitWrapper):
+    """After `arm()`, the next status reply travels with the one before it in front of it."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.last_status: bytes | None = None
+        self.armed = False
+
+    def arm(self) -> None:
+        self.armed = True
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        reply = self.unit.handle_request(request)
+        if request != STATUS_80 or reply is None:
+            return reply
+        previous, self.last_status = self.last_status, reply
+        if self.armed and previous is not None:
+            self.armed = False
+            return previous + reply
+        return reply
+
+
+class IgnoresMosWrites(UnitWrapper):
+    """Firmware that echoes a MOS write and leaves the MOS as it was."""
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        if request[1] == 0x06 and request[3] in (0xA5, 0xA6):
+            return request
+        return self.unit.handle_request(request)
+
+
+async def test_a_late_reply_does_not_make_a_followed_write_look_refused(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    # Every answer takes LATENCY; one status reply takes LATE longer, past the client's
+    # timeout, so the resent read is answered first and the old reply lands while the
+    # client checks the write: after the echo, before the fresh status.
+    latency, timeout, late = 0.3, 0.5, 0.95
+    link = sim_link(latency=latency)
+    link.faults.late_seconds = late
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=timeout, retries=1)
+    await client.start()
+    link.faults.inject(FaultKind.LATE)
+    assert (await client.read_status()).discharge_mos is True
+
+    status = await client.set_discharge_mos(False)
+    assert status.discharge_mos is False
+    assert link.unit.battery.discharge_mos is False
+    await client.stop()
+
+
+async def test_an_old_reply_glued_to_the_fresh_one_is_not_taken(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    model = RepliesTwice(unit)
+    link = sim_link(unit, model=model)
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=1)
+    await client.start()
+    assert (await client.read_status()).discharge_mos is True
+    model.arm()
+    status = await client.set_discharge_mos(False)
+    assert status.discharge_mos is False
+    assert unit.battery.discharge_mos is False
+    await client.stop()
+
+
+async def test_a_lost_echo_is_settled_by_reading_the_status(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=0)
+    await client.start()
+    link.faults.inject(FaultKind.DROP)  # the echo; the unit switched all the same
+    status = await client.set_discharge_mos(False)
+    assert status.discharge_mos is False
+    assert link.unit.battery.discharge_mos is False
+    await client.stop()
+
+
+async def test_an_unanswered_write_reports_the_status_read_after_it(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=0)
+    await client.start()
+    link.faults.inject(FaultKind.ASLEEP)  # the write never reaches the firmware
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_discharge_mos(False)
+    assert caught.value.status is not None
+    assert caught.value.status.discharge_mos is True
+    assert link.unit.battery.discharge_mos is True
+    await client.stop()
+
+
+async def test_not_followed_only_when_fresh_readings_agree(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    link = sim_link(unit, model=IgnoresMosWrites(unit))
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=0)
+    await client.start()
+    link.requests.clear()
+    with pytest.raises(DalyCommandError) as caught:
+        await client.set_discharge_mos(False)
+    assert caught.value.status.discharge_mos is True
+    # The echo, then three readings that all show the MOS still on.
+    assert link.requests == [DISCHARGE_OFF, STATUS_80, STATUS_80, STATUS_80]
+    await client.stop()
