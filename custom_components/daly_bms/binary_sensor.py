@@ -14,10 +14,9 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .alarms import needs_attention
 from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData
 from .entity import DalyEntity
-from .protocol import BatteryState, DalyStatus, Dialect
+from .protocol import BatteryState, DalyStatus, MosBank, needs_attention
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
 PARALLEL_UPDATES = 0
@@ -41,9 +40,10 @@ def _balancing_attributes(data: DalyData) -> Mapping[str, Any]:
     return {} if cells is None else {"balancing_cells": list(cells)}
 
 
-def _mos_read_only(data: DalyData) -> bool:
-    # p81 firmware has no verified MOS write, so its MOS states are shown, not switched.
-    return data.status.dialect is Dialect.P81
+def _mos_read_only(data: DalyData, bank: MosBank) -> bool:
+    # A bank the dialect cannot switch and confirm is shown here; a switch shows the others.
+    status = data.status
+    return not status.capabilities.can_switch(bank) and status.mos(bank) is not None
 
 
 BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
@@ -73,14 +73,14 @@ BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
     DalyBinarySensorEntityDescription(
         key="charge_mos",
         translation_key="charge_mos",
-        is_on_fn=lambda data: data.status.charge_mos,
-        exists_fn=lambda data: _mos_read_only(data) and data.status.charge_mos is not None,
+        is_on_fn=lambda data: data.status.mos(MosBank.CHARGE),
+        exists_fn=lambda data: _mos_read_only(data, MosBank.CHARGE),
     ),
     DalyBinarySensorEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
-        is_on_fn=lambda data: data.status.discharge_mos,
-        exists_fn=lambda data: _mos_read_only(data) and data.status.discharge_mos is not None,
+        is_on_fn=lambda data: data.status.mos(MosBank.DISCHARGE),
+        exists_fn=lambda data: _mos_read_only(data, MosBank.DISCHARGE),
     ),
 )
 

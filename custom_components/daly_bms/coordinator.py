@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from enum import StrEnum
 import logging
 from typing import TYPE_CHECKING
 
@@ -37,12 +36,14 @@ from .protocol import (
     DalyClient,
     DalyCommandError,
     DalyDeviceInfo,
+    DalyError,
     DalyFrameError,
     DalyNotSupportedError,
     DalySettings,
     DalyStatus,
     DalyTimeoutError,
     Dialect,
+    MosBank,
 )
 
 type DalyConfigEntry = ConfigEntry[DalyCoordinator]
@@ -54,13 +55,6 @@ _LOGGER = logging.getLogger(__package__)
 _LINK_KEPT_ERRORS: tuple[type[Exception], ...] = (DalyTimeoutError, DalyFrameError)
 
 
-class MosSwitch(StrEnum):
-    """The two MOSFET banks a user may switch."""
-
-    CHARGE = "charge_mos"
-    DISCHARGE = "discharge_mos"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DalyData:
     """One consistent picture of the unit, as the entities show it."""
@@ -69,14 +63,6 @@ class DalyData:
     settings: DalySettings | None
     device_info: DalyDeviceInfo
     rssi: int | None
-
-    @property
-    def stored_energy(self) -> float | None:
-        """Energy left in the pack in Wh (remaining Ah at the present pack voltage)."""
-        status = self.status
-        if status.remaining_capacity is None or status.voltage is None:
-            return None
-        return status.remaining_capacity * status.voltage
 
 
 class DalyCoordinator(DataUpdateCoordinator[DalyData]):
@@ -217,9 +203,9 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         except (DalyNotSupportedError, DalyTimeoutError) as err:
             _LOGGER.debug("%s: versions not read: %s", self.name, describe(err))
             if TYPE_CHECKING:
-                assert self._link.dialect is not None
+                assert client.capabilities is not None
             return DalyDeviceInfo(
-                dialect=self._link.dialect, software_version=None, hardware_version=None
+                capabilities=client.capabilities, software_version=None, hardware_version=None
             )
 
     async def _async_read_settings(self, client: DalyClient) -> DalySettings | None:
@@ -303,11 +289,11 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
 
     # -------------------------------------------------------------------- commands
 
-    async def async_set_mos(self, switch: MosSwitch, on: bool) -> None:
+    async def async_set_mos(self, bank: MosBank, on: bool) -> None:
         """Switch a MOSFET bank on the user's explicit request, then show the result."""
         async with self._lock:
             try:
-                status = await self._async_write_mos(switch, on)
+                status = await self._async_write_mos(bank, on)
                 self._unit_answered()
             finally:
                 # The settings block mirrors the MOS registers: re-read it next poll.
@@ -316,12 +302,10 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
                     await self._link.async_close()
         self._show_status(status)
 
-    async def _async_write_mos(self, switch: MosSwitch, on: bool) -> DalyStatus:
+    async def _async_write_mos(self, bank: MosBank, on: bool) -> DalyStatus:
         async def write(client: DalyClient) -> DalyStatus:
             # Switching to a state is idempotent, so a resend on a fresh link is safe.
-            if switch is MosSwitch.CHARGE:
-                return await client.set_charge_mos(on)
-            return await client.set_discharge_mos(on)
+            return await client.set_mos(bank, on)
 
         try:
             return await self._async_on_link(write)
@@ -343,6 +327,9 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
                 translation_placeholders={"name": self.name},
             ) from err
         except LINK_ERRORS as err:
+            if isinstance(err, DalyError) and err.status is not None:
+                # The write's outcome was unclear; the status read after it is the truth.
+                self._show_status(err.status)
             raise await self._async_action_failed(err) from err
 
     async def _async_action_failed(self, err: BaseException) -> HomeAssistantError:

@@ -24,9 +24,9 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
-from .alarms import ALARM_OPTIONS, NO_ALARM, most_severe
+from .alarms import ALARM_OPTIONS, NO_ALARM
 from .coordinator import DalyData
-from .protocol import BatteryState, BatteryType
+from .protocol import BatteryState, BatteryType, most_severe
 
 AMPERE_HOURS = "Ah"
 
@@ -107,7 +107,7 @@ PACK_SENSORS: tuple[DalySensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
-        value_fn=lambda data: data.stored_energy,
+        value_fn=lambda data: data.status.stored_energy,
     ),
     DalySensorEntityDescription(
         key="cycles",

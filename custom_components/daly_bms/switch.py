@@ -10,9 +10,9 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData, MosSwitch
+from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData
 from .entity import DalyEntity
-from .protocol import Dialect
+from .protocol import MosBank
 
 # One command at a time: the unit answers one request at a time on its single link.
 PARALLEL_UPDATES = 1
@@ -22,7 +22,7 @@ PARALLEL_UPDATES = 1
 class DalySwitchEntityDescription(SwitchEntityDescription):
     """A MOSFET bank the user may switch."""
 
-    mos: MosSwitch
+    mos: MosBank
     is_on_fn: Callable[[DalyData], bool | None]
 
 
@@ -30,14 +30,14 @@ SWITCHES: tuple[DalySwitchEntityDescription, ...] = (
     DalySwitchEntityDescription(
         key="charge_mos",
         translation_key="charge_mos",
-        mos=MosSwitch.CHARGE,
-        is_on_fn=lambda data: data.status.charge_mos,
+        mos=MosBank.CHARGE,
+        is_on_fn=lambda data: data.status.mos(MosBank.CHARGE),
     ),
     DalySwitchEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
-        mos=MosSwitch.DISCHARGE,
-        is_on_fn=lambda data: data.status.discharge_mos,
+        mos=MosBank.DISCHARGE,
+        is_on_fn=lambda data: data.status.mos(MosBank.DISCHARGE),
     ),
 )
 
@@ -50,13 +50,12 @@ async def async_setup_entry(
     """Create the MOS switches where the unit's firmware supports switching."""
     coordinator = entry.runtime_data
     data = coordinator.data
-    if data.status.dialect is Dialect.P81:
-        # p81 MOS writes are unverified; binary sensors show the MOS states instead.
-        return
+    # A bank the unit's dialect cannot switch and confirm is a binary sensor instead.
     async_add_entities(
         DalyMosSwitch(coordinator, description)
         for description in SWITCHES
-        if description.is_on_fn(data) is not None
+        if data.status.capabilities.can_switch(description.mos)
+        and description.is_on_fn(data) is not None
     )
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import bleak
 
+from simulator.advertising import CCCD_UUID
 from simulator.clock import ManualClock
 from simulator.faults import FaultInjector, FaultKind
-from simulator.radio import RadioRegistry, RadioUnit, UnitModel
+from simulator.radio import FFF0_LAYOUT, GattLayout, RadioRegistry, RadioUnit, UnitModel
 from simulator.unit import SimulatedUnit
 
 ADDRESS = "C0:DA:1B:00:00:51"
@@ -78,17 +79,30 @@ class SimLink:
         mtu: int = 512,
         latency: float = 0.0,
         faults: FaultInjector | None = None,
+        gatt: tuple[GattLayout, ...] = (FFF0_LAYOUT,),
     ) -> None:
         self.unit = unit
         self.registry = RadioRegistry()
         self.radio: RadioUnit = self.registry.add(
-            model if model is not None else unit, mtu=mtu, latency=latency, faults=faults
+            model if model is not None else unit,
+            mtu=mtu,
+            latency=latency,
+            faults=faults,
+            gatt=gatt,
         )
         self.bleak = self.new_bleak_client()
 
     def new_bleak_client(self) -> bleak.BleakClient:
         """A fresh bleak client on this radio (a reconnect uses a new one, as the link does)."""
         return bleak.BleakClient(self.unit.address, backend=self.registry.peripheral_class())
+
+    async def subscribed(self, notify_uuid: str) -> bool:
+        """Return True while notifications of `notify_uuid` are switched on (its CCCD)."""
+        characteristic = self.bleak.services.get_characteristic(notify_uuid)
+        assert characteristic is not None
+        descriptor = characteristic.get_descriptor(CCCD_UUID)
+        assert descriptor is not None
+        return bytes(await self.bleak.read_gatt_descriptor(descriptor.handle)) == b"\x01\x00"
 
     @property
     def faults(self) -> FaultInjector:

@@ -15,8 +15,8 @@ from custom_components.daly_bms.protocol import (
     DalyClient,
     DalyCommandError,
     DalyTimeoutError,
+    MosBank,
 )
-
 from simulator.faults import FaultKind
 
 from .simlink import STATUS_80, SimLink, UnitWrapper, make_unit
@@ -71,7 +71,7 @@ async def test_a_late_reply_does_not_make_a_followed_write_look_refused(
     link.faults.inject(FaultKind.LATE)
     assert (await client.read_status()).discharge_mos is True
 
-    status = await client.set_discharge_mos(False)
+    status = await client.set_mos(MosBank.DISCHARGE, False)
     assert status.discharge_mos is False
     assert link.unit.battery.discharge_mos is False
     await client.stop()
@@ -88,7 +88,7 @@ async def test_an_old_reply_glued_to_the_fresh_one_is_not_taken(
     await client.start()
     assert (await client.read_status()).discharge_mos is True
     model.arm()
-    status = await client.set_discharge_mos(False)
+    status = await client.set_mos(MosBank.DISCHARGE, False)
     assert status.discharge_mos is False
     assert unit.battery.discharge_mos is False
     await client.stop()
@@ -102,7 +102,7 @@ async def test_a_lost_echo_is_settled_by_reading_the_status(
     client = DalyClient(link.bleak, timeout=FAST, retries=0)
     await client.start()
     link.faults.inject(FaultKind.DROP)  # the echo; the unit switched all the same
-    status = await client.set_discharge_mos(False)
+    status = await client.set_mos(MosBank.DISCHARGE, False)
     assert status.discharge_mos is False
     assert link.unit.battery.discharge_mos is False
     await client.stop()
@@ -117,7 +117,7 @@ async def test_an_unanswered_write_reports_the_status_read_after_it(
     await client.start()
     link.faults.inject(FaultKind.ASLEEP)  # the write never reaches the firmware
     with pytest.raises(DalyTimeoutError) as caught:
-        await client.set_discharge_mos(False)
+        await client.set_mos(MosBank.DISCHARGE, False)
     assert caught.value.status is not None
     assert caught.value.status.discharge_mos is True
     assert link.unit.battery.discharge_mos is True
@@ -134,7 +134,7 @@ async def test_not_followed_only_when_fresh_readings_agree(
     await client.start()
     link.requests.clear()
     with pytest.raises(DalyCommandError) as caught:
-        await client.set_discharge_mos(False)
+        await client.set_mos(MosBank.DISCHARGE, False)
     assert caught.value.status.discharge_mos is True
     # The echo, then three readings that all show the MOS still on.
     assert link.requests == [DISCHARGE_OFF, STATUS_80, STATUS_80, STATUS_80]

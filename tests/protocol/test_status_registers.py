@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from custom_components.daly_bms.protocol import DalyClient, Dialect
-
+from custom_components.daly_bms.protocol import DalyClient, Dialect, UnitMemory
 from simulator.faults import FaultKind
 
 from .simlink import STATUS_62, STATUS_80, SimLink, UnitWrapper, make_unit
@@ -19,10 +18,15 @@ FAST = 0.05
 
 
 class ShortStatusFirmware(UnitWrapper):
-    """Firmware without the extended block: silence for any status read past 62 registers."""
+    """Firmware without the extended block: silence for the 80-register status read.
+
+    Set `extended` to answer it after all (a unit whose silence was a passing one).
+    """
+
+    extended = False
 
     def handle_request(self, request: bytes) -> bytes | None:
-        if request == STATUS_80:
+        if request == STATUS_80 and not self.extended:
             return None
         return self.unit.handle_request(request)
 
@@ -52,19 +56,20 @@ async def test_a_transient_silence_is_not_carried_to_the_next_connection(
 ) -> None:
     link = sim_link()
     await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=2)
+    memory = UnitMemory()
+    client = DalyClient(link.bleak, timeout=FAST, retries=2, memory=memory)
     await client.start()
     link.faults.inject(FaultKind.ASLEEP, times=3)
     await client.read_status()
-    hint = client.status_registers
     await client.stop()
     await link.bleak.disconnect()
 
     link.requests.clear()
     again = link.new_bleak_client()
     await again.connect()
-    client = DalyClient(again, timeout=FAST, retries=2)
-    await client.start(dialect_hint=Dialect.D2, status_registers_hint=hint)
+    # What the link carries from one connection to the next.
+    client = DalyClient(again, timeout=FAST, retries=2, memory=memory)
+    await client.start()
     status = await client.read_status()
     assert status.mos_temperature is not None
     assert link.requests == [STATUS_80] * 2
