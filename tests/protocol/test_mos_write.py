@@ -139,3 +139,51 @@ async def test_not_followed_only_when_fresh_readings_agree(
     # The echo, then three readings that all show the MOS still on.
     assert link.requests == [DISCHARGE_OFF, STATUS_80, STATUS_80, STATUS_80]
     await client.stop()
+
+
+class FallsSilent(IgnoresMosWrites):
+    """Ignores MOS writes, and answers only `reads` more status reads after the write."""
+
+    def __init__(self, *args: object, reads: int) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.reads_left: int | None = None
+        self.reads = reads
+
+    def handle_request(self, request: bytes) -> bytes | None:
+        if request[1] == 0x06:
+            self.reads_left = self.reads
+        elif self.reads_left is not None:
+            if not self.reads_left:
+                return None
+            self.reads_left -= 1
+        return super().handle_request(request)
+
+
+async def test_an_unanswered_write_and_a_silent_unit_report_no_status(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=0)
+    await client.start()
+    # The write, then the status read after it (80 registers, and 62 after that silence).
+    link.faults.inject(FaultKind.ASLEEP, times=3)
+    with pytest.raises(DalyTimeoutError, match="a6") as caught:
+        await client.set_mos(MosBank.DISCHARGE, False)
+    assert caught.value.status is None
+
+
+async def test_a_unit_that_falls_silent_while_checked_reports_the_last_reading(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    link = sim_link(unit, model=FallsSilent(unit, reads=1))
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=0)
+    await client.start()
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.CHARGE, False)
+    # One reading came back before the silence: it is the best known truth.
+    assert caught.value.status is not None
+    assert caught.value.status.charge_mos is True
+    await client.stop()

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
-from custom_components.daly_bms.protocol import DalyClient, decode_status
+from custom_components.daly_bms.protocol import (
+    BOUNDS,
+    DalyClient,
+    DalyStatus,
+    ReadingGuard,
+    UnitLimits,
+    decode_settings,
+    decode_status,
+)
 
-from .examples import EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK2, d2_registers, read_reply, with_crc
+from .examples import (
+    EXAMPLE_A,
+    EXAMPLE_D,
+    EXAMPLE_P_BLOCK1,
+    EXAMPLE_P_BLOCK2,
+    d2_registers,
+    read_reply,
+    with_crc,
+)
 from .simlink import SimLink, make_unit
 
 FAST = 0.05
@@ -97,3 +114,58 @@ async def test_cycles_never_go_backwards_nor_jump(sim_link: Callable[..., SimLin
     assert (await client.read_status()).cycles is None
     assert (await client.read_status()).cycles == 12
     await client.stop()
+
+
+# -- the reading guard, step by step --------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _with_cycles(cycles: int | None) -> DalyStatus:
+    return replace(decode_status(EXAMPLE_A), cycles=cycles)
+
+
+def test_guard_lets_a_counter_grow_as_fast_as_a_battery_can_cycle() -> None:
+    clock = Clock()
+    guard = ReadingGuard(clock=clock)
+    assert guard.check(_with_cycles(100)).cycles == 100
+    assert guard.check(_with_cycles(101)).cycles == 101  # one cycle may end any time
+    assert guard.check(_with_cycles(103)).cycles is None  # two more at once cannot
+    clock.now += 2 * 3600  # two hours: a few more full cycles are possible
+    assert guard.check(_with_cycles(104)).cycles == 104
+    assert guard.check(_with_cycles(None)).cycles is None
+    assert guard.check(_with_cycles(104)).cycles == 104
+    # The guard keeps everything else as it was.
+    status = _with_cycles(104)
+    assert guard.check(status) is status
+
+
+def test_guard_believes_a_reset_counter_once_it_reads_consistently() -> None:
+    clock = Clock()
+    guard = ReadingGuard(clock=clock, confirmations=3)
+    assert guard.check(_with_cycles(500)).cycles == 500
+    # A replaced or reset BMS starts again from a low count, and keeps counting from there.
+    assert guard.check(_with_cycles(2)).cycles is None
+    assert guard.check(_with_cycles(7000)).cycles is None  # a glitch starts over
+    assert guard.check(_with_cycles(2)).cycles is None
+    assert guard.check(_with_cycles(2)).cycles is None
+    assert guard.check(_with_cycles(3)).cycles == 3
+    assert guard.check(_with_cycles(500)).cycles is None
+
+
+def test_unit_limits_leave_out_implausible_settings() -> None:
+    settings = decode_settings(EXAMPLE_D)
+    assert UnitLimits.from_settings(settings) == UnitLimits(rated_capacity=105.0, cell_count=4)
+    assert UnitLimits.from_settings(None) == UnitLimits()
+    unset = replace(settings, rated_capacity=0.0, cells_per_board=(0,))
+    assert UnitLimits.from_settings(unset) == UnitLimits()
+    no_boards = replace(settings, cells_per_board=())
+    assert no_boards.cell_count is None
+    assert UnitLimits().max_remaining_capacity() == BOUNDS["remaining_capacity"].high
+    assert UnitLimits(rated_capacity=100.0).max_remaining_capacity() == pytest.approx(120.0)

@@ -102,3 +102,22 @@ async def test_firmware_without_the_extended_block_is_asked_again_then_left_alon
         await client.read_status()
     assert link.requests == [STATUS_62] * 30
     await client.stop()
+
+
+async def test_a_unit_silent_to_80_at_first_is_read_with_80_once_it_answers(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    model = ShortStatusFirmware(unit)
+    link = sim_link(unit, model=model)
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=FAST, retries=1)
+    await client.start()  # 80 ignored, 62 answered: not known yet
+    model.extended = True  # the silence was a passing one
+    link.requests.clear()
+    for _ in range(12):
+        await client.read_status()
+    # The next time 80 is asked for it answers, and from then on it is read with 80.
+    assert link.requests == [STATUS_62] * 9 + [STATUS_80] * 3
+    assert (await client.read_status()).mos_temperature is not None
+    await client.stop()
