@@ -13,6 +13,7 @@ from typing import Any
 
 import bleak
 
+from custom_components.daly_bms.protocol import DalyClient, UnitMemory
 from simulator.advertising import CCCD_UUID
 from simulator.clock import ManualClock
 from simulator.faults import FaultInjector, FaultKind
@@ -20,6 +21,7 @@ from simulator.radio import FFF0_LAYOUT, GattLayout, RadioRegistry, RadioUnit, U
 from simulator.unit import SimulatedUnit
 
 ADDRESS = "C0:DA:1B:00:00:51"
+FAST = 0.05  # seconds of silence before a request counts as unanswered
 STATUS_80 = bytes.fromhex("d2 03 00 00 00 50 56 55")
 STATUS_62 = bytes.fromhex("d2 03 00 00 00 3e d7 b9")
 
@@ -91,6 +93,16 @@ class SimLink:
             gatt=gatt,
         )
         self.bleak = self.new_bleak_client()
+
+    async def started_client(
+        self, *, retries: int = 2, reply_timeout: float = FAST, memory: UnitMemory | None = None
+    ) -> DalyClient:
+        """Connect if need be, and return a started DalyClient on this link."""
+        if not self.bleak.is_connected:
+            await self.bleak.connect()
+        client = DalyClient(self.bleak, timeout=reply_timeout, retries=retries, memory=memory)
+        await client.start()
+        return client
 
     def new_bleak_client(self) -> bleak.BleakClient:
         """A fresh bleak client on this radio (a reconnect uses a new one, as the link does)."""

@@ -30,11 +30,9 @@ from simulator.faults import FaultKind
 from simulator.radio import FF00_LAYOUT, FFF0_LAYOUT, GattLayout
 
 from .examples import COMMANDS, REQUESTS
-from .simlink import SimLink, make_unit
+from .simlink import FAST, SimLink, make_unit
 from .test_mos_write import IgnoresMosWrites
 from .test_status_registers import ShortStatusFirmware
-
-FAST = 0.05  # seconds of silence before a request counts as unanswered
 
 
 def uuid16(short: str) -> str:

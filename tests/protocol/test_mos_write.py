@@ -12,7 +12,6 @@ from collections.abc import Callable
 import pytest
 
 from custom_components.daly_bms.protocol import (
-    DalyClient,
     DalyCommandError,
     DalyTimeoutError,
     MosBank,
@@ -21,7 +20,6 @@ from simulator.faults import FaultKind
 
 from .simlink import STATUS_80, SimLink, UnitWrapper, make_unit
 
-FAST = 0.05
 DISCHARGE_OFF = bytes.fromhex("d2 06 00 a6 00 00 7a 4a")
 
 
@@ -65,9 +63,7 @@ async def test_a_late_reply_does_not_make_a_followed_write_look_refused(
     latency, timeout, late = 0.3, 0.5, 0.95
     link = sim_link(latency=latency)
     link.faults.late_seconds = late
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=timeout, retries=1)
-    await client.start()
+    client = await link.started_client(retries=1, reply_timeout=timeout)
     link.faults.inject(FaultKind.LATE)
     assert (await client.read_status()).discharge_mos is True
 
@@ -83,9 +79,7 @@ async def test_an_old_reply_glued_to_the_fresh_one_is_not_taken(
     unit = make_unit()
     model = RepliesTwice(unit)
     link = sim_link(unit, model=model)
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=1)
-    await client.start()
+    client = await link.started_client(retries=1)
     assert (await client.read_status()).discharge_mos is True
     model.arm()
     status = await client.set_mos(MosBank.DISCHARGE, False)
@@ -98,9 +92,7 @@ async def test_a_lost_echo_is_settled_by_reading_the_status(
     sim_link: Callable[..., SimLink],
 ) -> None:
     link = sim_link()
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=0)
-    await client.start()
+    client = await link.started_client(retries=0)
     link.faults.inject(FaultKind.DROP)  # the echo; the unit switched all the same
     status = await client.set_mos(MosBank.DISCHARGE, False)
     assert status.discharge_mos is False
@@ -112,9 +104,7 @@ async def test_an_unanswered_write_reports_the_status_read_after_it(
     sim_link: Callable[..., SimLink],
 ) -> None:
     link = sim_link()
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=0)
-    await client.start()
+    client = await link.started_client(retries=0)
     link.faults.inject(FaultKind.ASLEEP)  # the write never reaches the firmware
     with pytest.raises(DalyTimeoutError) as caught:
         await client.set_mos(MosBank.DISCHARGE, False)
@@ -129,9 +119,7 @@ async def test_not_followed_only_when_fresh_readings_agree(
 ) -> None:
     unit = make_unit()
     link = sim_link(unit, model=IgnoresMosWrites(unit))
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=0)
-    await client.start()
+    client = await link.started_client(retries=0)
     link.requests.clear()
     with pytest.raises(DalyCommandError) as caught:
         await client.set_mos(MosBank.DISCHARGE, False)
@@ -163,9 +151,7 @@ async def test_an_unanswered_write_and_a_silent_unit_report_no_status(
     sim_link: Callable[..., SimLink],
 ) -> None:
     link = sim_link()
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=0)
-    await client.start()
+    client = await link.started_client(retries=0)
     # The write, then the status read after it (80 registers, and 62 after that silence).
     link.faults.inject(FaultKind.ASLEEP, times=3)
     with pytest.raises(DalyTimeoutError, match="a6") as caught:
@@ -178,9 +164,7 @@ async def test_a_unit_that_falls_silent_while_checked_reports_the_last_reading(
 ) -> None:
     unit = make_unit()
     link = sim_link(unit, model=FallsSilent(unit, reads=1))
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=0)
-    await client.start()
+    client = await link.started_client(retries=0)
     with pytest.raises(DalyTimeoutError) as caught:
         await client.set_mos(MosBank.CHARGE, False)
     # One reading came back before the silence: it is the best known truth.

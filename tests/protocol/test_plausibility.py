@@ -28,8 +28,6 @@ from .examples import (
 )
 from .simlink import SimLink, make_unit
 
-FAST = 0.05
-
 
 @pytest.mark.parametrize("registers", [62, 80])
 def test_remaining_capacity_sentinel_is_unknown(registers: int) -> None:
@@ -65,9 +63,7 @@ def test_a_counted_cell_at_zero_millivolts_is_unknown() -> None:
 
 
 async def _client(link: SimLink) -> DalyClient:
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=1)
-    await client.start()
+    client = await link.started_client(retries=1)
     await client.read_settings()
     return client
 

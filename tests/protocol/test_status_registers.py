@@ -12,9 +12,7 @@ from collections.abc import Callable
 from custom_components.daly_bms.protocol import DalyClient, Dialect, UnitMemory
 from simulator.faults import FaultKind
 
-from .simlink import STATUS_62, STATUS_80, SimLink, UnitWrapper, make_unit
-
-FAST = 0.05
+from .simlink import FAST, STATUS_62, STATUS_80, SimLink, UnitWrapper, make_unit
 
 
 class ShortStatusFirmware(UnitWrapper):
@@ -81,9 +79,7 @@ async def test_firmware_without_the_extended_block_is_asked_again_then_left_alon
 ) -> None:
     unit = make_unit()
     link = sim_link(unit, model=ShortStatusFirmware(unit))
-    await link.bleak.connect()
-    client = DalyClient(link.bleak, timeout=FAST, retries=1)
-    await client.start()
+    client = await link.started_client(retries=1)
     assert link.requests == [STATUS_80, STATUS_80, STATUS_62]
     link.requests.clear()
     # Read with 62 registers, asking for 80 once every ten reads.

@@ -1,7 +1,7 @@
 """Alarm severity across dialects: which active alarm matters most, and whether any does.
 
 Each dialect's alarm table names its bits and ranks them (`models.AlarmSeverity`); these
-helpers read those tables, so nothing outside the protocol decides what is serious.
+functions read those tables, so nothing outside the protocol decides what is serious.
 """
 
 from __future__ import annotations
