@@ -8,15 +8,15 @@ a notification carrying two replies) where no fault kind of the simulator descri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import bleak
 
 from custom_components.daly_bms.protocol import DalyClient, UnitMemory
-from simulator.advertising import CCCD_UUID
 from simulator.clock import ManualClock
 from simulator.faults import FaultInjector, FaultKind
+from simulator.gatt import CCCD_UUID
 from simulator.radio import FFF0_LAYOUT, GattLayout, RadioRegistry, RadioUnit, UnitModel
 from simulator.unit import SimulatedUnit
 
@@ -66,8 +66,13 @@ class UnitWrapper:
     def asleep(self) -> bool:
         return self.unit.asleep
 
-    def handle_request(self, request: bytes) -> bytes | None:
-        return self.unit.handle_request(request)
+    def impossible_readings(self) -> Sequence[Mapping[int, int]]:
+        return self.unit.impossible_readings()
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
 class SimLink:

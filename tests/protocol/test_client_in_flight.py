@@ -9,7 +9,7 @@ how many answers had arrived before it was written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from custom_components.daly_bms.protocol import DalyClient, Dialect
 from simulator.radio import RadioUnit
@@ -29,9 +29,11 @@ class CountingUnit(UnitWrapper):
         super().__init__(*args)  # type: ignore[arg-type]
         self.log: list[tuple[bytes, int]] = []
 
-    def handle_request(self, request: bytes) -> bytes | None:
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
         self.log.append((request, len(self.radio.notifications)))
-        return self.unit.handle_request(request)
+        return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
 async def test_concurrent_callers_are_served_one_at_a_time(

@@ -7,7 +7,7 @@ unit followed look refused; a write whose echo was lost must not leave the calle
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -34,8 +34,10 @@ class RepliesTwice(UnitWrapper):
     def arm(self) -> None:
         self.armed = True
 
-    def handle_request(self, request: bytes) -> bytes | None:
-        reply = self.unit.handle_request(request)
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        reply = self.unit.handle_request(request, forced_registers=forced_registers)
         if request != STATUS_80 or reply is None:
             return reply
         previous, self.last_status = self.last_status, reply
@@ -48,10 +50,12 @@ class RepliesTwice(UnitWrapper):
 class IgnoresMosWrites(UnitWrapper):
     """Firmware that echoes a MOS write and leaves the MOS as it was."""
 
-    def handle_request(self, request: bytes) -> bytes | None:
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
         if request[1] == 0x06 and request[3] in (0xA5, 0xA6):
             return request
-        return self.unit.handle_request(request)
+        return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
 async def test_a_late_reply_does_not_make_a_followed_write_look_refused(
@@ -137,14 +141,16 @@ class FallsSilent(IgnoresMosWrites):
         self.reads_left: int | None = None
         self.reads = reads
 
-    def handle_request(self, request: bytes) -> bytes | None:
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
         if request[1] == 0x06:
             self.reads_left = self.reads
         elif self.reads_left is not None:
             if not self.reads_left:
                 return None
             self.reads_left -= 1
-        return super().handle_request(request)
+        return super().handle_request(request, forced_registers=forced_registers)
 
 
 async def test_an_unanswered_write_and_a_silent_unit_report_no_status(
@@ -170,4 +176,19 @@ async def test_a_unit_that_falls_silent_while_checked_reports_the_last_reading(
     # One reading came back before the silence: it is the best known truth.
     assert caught.value.status is not None
     assert caught.value.status.charge_mos is True
+    await client.stop()
+
+
+async def test_an_earlier_reply_sent_again_first_does_not_decide(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    client = await link.started_client(retries=0)
+    assert (await client.read_status()).charge_mos is True
+    # The unit's earlier answer to the status read arrives again, ahead of the fresh one.
+    link.faults.inject(FaultKind.STALE)
+    status = await client.set_mos(MosBank.CHARGE, False)
+    assert link.faults.fired[FaultKind.STALE] == 1
+    assert status.charge_mos is False
+    assert link.unit.battery.charge_mos is False
     await client.stop()

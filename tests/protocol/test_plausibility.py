@@ -16,6 +16,7 @@ from custom_components.daly_bms.protocol import (
     decode_settings,
     decode_status,
 )
+from simulator.faults import FaultKind
 
 from .examples import (
     EXAMPLE_A,
@@ -27,6 +28,7 @@ from .examples import (
     with_crc,
 )
 from .simlink import SimLink, make_unit
+from .test_fuzz import assert_plausible
 
 
 @pytest.mark.parametrize("registers", [62, 80])
@@ -165,3 +167,18 @@ def test_unit_limits_leave_out_implausible_settings() -> None:
     assert no_boards.cell_count is None
     assert UnitLimits().max_remaining_capacity() == BOUNDS["remaining_capacity"].high
     assert UnitLimits(rated_capacity=100.0).max_remaining_capacity() == pytest.approx(120.0)
+
+
+@pytest.mark.parametrize("dialect", ["d2", "p81"])
+async def test_the_simulators_impossible_readings_never_reach_the_caller(
+    sim_link: Callable[..., SimLink], dialect: str
+) -> None:
+    link = sim_link(make_unit(dialect=dialect, cycles=12))
+    client = await _client(link)
+    link.faults.set_probability(FaultKind.IMPOSSIBLE, 1.0)
+    for _ in range(30):
+        status = await client.read_status()
+        assert_plausible(status, UnitLimits.from_settings(client.memory.settings))
+        assert status.cycles in (12, None)
+    assert link.faults.fired[FaultKind.IMPOSSIBLE] >= 30
+    await client.stop()

@@ -7,7 +7,7 @@ flaky link must not be mistaken for that firmware.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from custom_components.daly_bms.protocol import DalyClient, Dialect, UnitMemory
 from simulator.faults import FaultKind
@@ -23,10 +23,12 @@ class ShortStatusFirmware(UnitWrapper):
 
     extended = False
 
-    def handle_request(self, request: bytes) -> bytes | None:
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
         if request == STATUS_80 and not self.extended:
             return None
-        return self.unit.handle_request(request)
+        return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
 async def test_a_transient_silence_does_not_pin_62_registers(
