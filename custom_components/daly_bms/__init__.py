@@ -6,6 +6,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 
+from .bank_coordinator import async_remove_bank, async_setup_bank, is_bank
 from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
 
@@ -13,7 +14,11 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.S
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
-    """Connect to the unit, read it once, then create its entities."""
+    """Connect to the unit, read it once, then create its entities; or set up a bank."""
+    if is_bank(entry):
+        await async_setup_bank(hass, entry)
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+        return True
     coordinator = DalyCoordinator(hass, entry)
     try:
         await coordinator.async_config_entry_first_refresh()
@@ -41,3 +46,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
     """Remove the entities; the coordinator disconnects when the entry unloads."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> None:
+    """Delete what a removed entry left behind."""
+    if is_bank(entry):
+        await async_remove_bank(hass, entry)

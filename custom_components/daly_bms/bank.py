@@ -125,7 +125,7 @@ def summarize(members: Sequence[Member], policy: BankPolicy) -> BankSummary:
     voltages = [PackVoltage(name, value) for name, value in bank.known(_voltage)]
     lowest_pack = min(voltages, key=lambda pack: pack.voltage, default=None)
     highest_pack = max(voltages, key=lambda pack: pack.voltage, default=None)
-    spread = _spread(lowest_pack, highest_pack)
+    spread = pack_spread(lowest_pack, highest_pack)
     return BankSummary(
         packs_total=len(members),
         packs_available=len(available),
@@ -253,7 +253,8 @@ def _extreme(
     return CellExtreme(pack, voltage, cell)
 
 
-def _spread(lowest: PackVoltage | None, highest: PackVoltage | None) -> float | None:
+def pack_spread(lowest: PackVoltage | None, highest: PackVoltage | None) -> float | None:
+    """Return how far apart two packs' voltages are, in volts."""
     if lowest is None or highest is None:
         return None
     # Tenths of a volt apart: rounded so 53.1 - 52.1 is 1.0, not 1.0000000000000036.

@@ -43,3 +43,12 @@ SERVICE_UUID: Final = "0000fff0-0000-1000-8000-00805f9b34fb"
 
 MANUFACTURER_DALY: Final = "Daly"
 MANUFACTURER_100BALANCE: Final = "100balance"
+
+# A battery bank is a config entry of its own, marked in its data; its choices are options.
+CONF_KIND: Final = "kind"
+KIND_BANK: Final = "bank"
+CONF_MEMBERS: Final = "members"
+CONF_SUM_AVAILABLE: Final = "sum_available"
+CONF_PARALLEL_LIMIT: Final = "parallel_limit"
+DEFAULT_BANK_NAME: Final = "Battery bank"
+MIN_BANK_MEMBERS: Final = 2

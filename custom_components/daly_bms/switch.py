@@ -10,6 +10,8 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .bank_coordinator import is_bank
+from .bank_switch import async_setup_bank_switches
 from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData, MosSwitch
 from .entity import DalyEntity
 from .protocol import Dialect
@@ -48,6 +50,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create the MOS switches where the unit's firmware supports switching."""
+    if is_bank(entry):
+        async_setup_bank_switches(entry, async_add_entities)
+        return
     coordinator = entry.runtime_data
     data = coordinator.data
     if data.status.dialect is Dialect.P81:
