@@ -217,27 +217,30 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         Raises a translated error naming the packs that did not follow (or could not be
         asked); the bank's switch then shows the packs' real states.
         """
-        names = {member: self._name(member) for member in self.members}
+
+        async def followed(member: str, coordinator: DalyCoordinator) -> bool:
+            try:
+                await coordinator.async_set_mos(switch, on)
+            except HomeAssistantError as err:
+                _LOGGER.debug("%s: %s did not follow: %s", self.name, self._name(member), err)
+                return False
+            return True
+
         asked = {
             member: coordinator
             for member in self.members
             if (coordinator := self._member_coordinator(member)) is not None
         }
-        results = await asyncio.gather(
-            *(coordinator.async_set_mos(switch, on) for coordinator in asked.values()),
-            return_exceptions=True,
+        outcomes = dict(
+            zip(
+                asked,
+                await asyncio.gather(*(followed(*pair) for pair in asked.items())),
+                strict=True,
+            )
         )
-        failed = [names[member] for member in self.members if member not in asked]
-        unexpected: BaseException | None = None
-        for member, result in zip(asked, results, strict=True):
-            if isinstance(result, HomeAssistantError):
-                _LOGGER.debug("%s: %s did not follow: %s", self.name, names[member], result)
-                failed.append(names[member])
-            elif isinstance(result, BaseException):
-                unexpected = result
+        # In the bank's order; a pack that could not be asked did not follow either.
+        failed = [self._name(member) for member in self.members if not outcomes.get(member, False)]
         self._async_publish()
-        if unexpected is not None:
-            raise unexpected
         if failed:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
