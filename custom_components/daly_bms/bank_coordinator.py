@@ -36,7 +36,8 @@ from .bank_members import (
     unit_entry,
 )
 from .const import CONF_MEMBERS, CONF_PARALLEL_LIMIT, CONF_SUM_AVAILABLE, DOMAIN
-from .coordinator import DalyCoordinator, MosSwitch
+from .coordinator import DalyCoordinator
+from .operations import MosSwitch
 
 type BankConfigEntry = ConfigEntry[BankCoordinator]
 

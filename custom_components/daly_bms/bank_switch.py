@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .bank import BankSummary, PackReading
 from .bank_coordinator import BankConfigEntry, BankCoordinator
 from .bank_entity import BankEntity
-from .coordinator import MosSwitch
+from .operations import MosSwitch
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .alarms import needs_attention
 from .bank_binary_sensor import async_setup_bank_binary_sensors
 from .bank_coordinator import is_bank
-from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData
+from .coordinator import DalyConfigEntry, DalyCoordinator
+from .data import DalyData
 from .entity import DalyEntity
 from .protocol import BatteryState, DalyStatus, Dialect
 
@@ -119,11 +120,6 @@ class DalyBinarySensor(DalyEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return the state from the latest reading."""
         return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable or does not report this state."""
-        return super().available and self.is_on is not None
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:

@@ -14,7 +14,7 @@ from homeassistant.helpers.typing import StateType
 from .bank_coordinator import is_bank
 from .bank_sensor import async_setup_bank_sensors
 from .coordinator import DalyConfigEntry, DalyCoordinator
-from .entity import DalyEntity
+from .entity import DalyEntity, entity_unique_id
 from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
@@ -31,7 +31,7 @@ async def async_setup_entry(
         async_setup_bank_sensors(entry, async_add_entities)
         return
     coordinator = entry.runtime_data
-    prefix = f"{coordinator.address}_"
+    prefix = entity_unique_id(coordinator.address, "")
     known = frozenset(
         registered.unique_id.removeprefix(prefix)
         for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
@@ -58,13 +58,6 @@ class DalySensor(DalyEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the value from the latest reading."""
         return self.entity_description.value_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable or does not report this value."""
-        return super().available and (
-            self.native_value is not None or self.entity_description.none_is_unknown
-        )
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:

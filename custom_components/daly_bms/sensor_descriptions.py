@@ -25,7 +25,7 @@ from homeassistant.const import (
 from homeassistant.helpers.typing import StateType
 
 from .alarms import ALARM_OPTIONS, NO_ALARM, most_severe
-from .coordinator import DalyData
+from .data import DalyData
 from .protocol import BatteryState, BatteryType
 
 AMPERE_HOURS = "Ah"
@@ -39,8 +39,6 @@ class DalySensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[DalyData], Mapping[str, Any]] | None = None
     # Decided once, at the first refresh: does this unit report the value at all?
     exists_fn: Callable[[DalyData], bool] = lambda _data: True
-    # None is a real answer ("unknown") rather than a missing value.
-    none_is_unknown: bool = False
 
 
 def _voltage_sensor(
@@ -309,7 +307,6 @@ SETTINGS_SENSORS: tuple[DalySensorEntityDescription, ...] = (
         _sleep_time,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
-        none_is_unknown=True,
     ),
 )
 
@@ -364,7 +361,7 @@ def sensor_descriptions(
     ]
     descriptions.extend(_cell_sensor(index) for index in range(len(data.status.cell_voltages)))
     # A probe slot that reads nothing at all is not fitted; one that was seen before keeps
-    # its entity (it shows unavailable while its lead is broken).
+    # its entity (it shows unknown while its lead is broken).
     descriptions.extend(
         _temperature_sensor(index)
         for index, value in enumerate(data.status.temperatures)

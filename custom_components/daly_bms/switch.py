@@ -12,8 +12,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .bank_coordinator import is_bank
 from .bank_switch import async_setup_bank_switches
-from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData, MosSwitch
+from .coordinator import DalyConfigEntry, DalyCoordinator
+from .data import DalyData
 from .entity import DalyEntity
+from .operations import MosSwitch
 from .protocol import Dialect
 
 # One command at a time: the unit answers one request at a time on its single link.
@@ -80,11 +82,6 @@ class DalyMosSwitch(DalyEntity, SwitchEntity):
     def is_on(self) -> bool | None:
         """Return the MOS state the unit reported last."""
         return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable."""
-        return super().available and self.is_on is not None
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the MOSFET bank; raises a translated error if the unit does not."""

@@ -9,6 +9,7 @@ from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.components.lovelace.dashboard import LovelaceStorage
 from homeassistant.config_entries import SOURCE_BLUETOOTH
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -27,7 +28,9 @@ from demo.units import (
     SECOND_DALY_ADDRESS,
 )
 
-UNIT_ADDRESSES = sorted([DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS])
+UNIT_ADDRESSES = sorted(
+    format_mac(address) for address in (DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS)
+)
 
 
 @pytest.fixture(autouse=True)

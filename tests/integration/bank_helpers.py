@@ -54,6 +54,7 @@ def bank_entry(*members: str, title: str = "House bank", **options: Any) -> Mock
         data={"kind": "bank"},
         options={"members": list(members), **options},
         version=1,
+        minor_version=2,
     )
 
 

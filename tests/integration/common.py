@@ -10,6 +10,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowRes
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -48,7 +49,9 @@ def mock_entry(radio: RadioUnit, **options: Any) -> MockConfigEntry:
     """Return a config entry for `radio`'s unit as the config flow would create it."""
     return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=radio.address,
+        version=1,
+        minor_version=2,
+        unique_id=format_mac(radio.address),
         title=radio.unit.name,
         data={"address": radio.address, "name": radio.unit.name},
         options=options,
@@ -85,9 +88,14 @@ def unit_device(hass: HomeAssistant, entry: ConfigEntry, radio: RadioUnit) -> dr
     return devices[0]
 
 
+def unique_id(radio: RadioUnit, key: str) -> str:
+    """Return the unique id of the entity `key` of `radio`'s unit."""
+    return f"{format_mac(radio.address)}_{key}"
+
+
 def entity_id(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> str | None:
     """Return the entity id of `key` on `radio`'s device, None if it was not created."""
-    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{radio.address}_{key}")
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id(radio, key))
 
 
 def state(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> State:
