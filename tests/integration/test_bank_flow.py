@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+import re
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -18,6 +20,8 @@ from simulator.radio import RadioUnit
 
 from .bank_helpers import CAMPER, NORTH, SOUTH, add_pack, bank_state, setup_bank
 from .common import DOMAIN, setup_entry
+
+README = Path(__file__).parents[2] / "README.md"
 
 
 def _choices(result: dict[str, object]) -> dict[str, str]:
@@ -189,3 +193,16 @@ async def test_bank_diagnostics_name_packs_by_position(
     assert diagnostics["members"][0]["reading"]["voltage"] > 40
     assert diagnostics["summary"]["packs_available"] == 2
     assert diagnostics["summary"]["lowest_cell"]["pack"] in {"pack 1", "pack 2"}
+
+
+async def test_readme_bank_entity_ids_exist(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """The README's bank automation names entities a bank called "House bank" really gets."""
+    text = README.read_text(encoding="utf-8")
+    examples = set(re.findall(r"\b(?:sensor|binary_sensor|switch)\.house_bank_\w+", text))
+    assert len(examples) >= 2
+    await _three_packs(hass, add_simulated_unit)
+    await setup_bank(hass, NORTH, SOUTH)
+    missing = sorted(entity for entity in examples if hass.states.get(entity) is None)
+    assert missing == [], f"README names entities a bank does not get: {missing}"
