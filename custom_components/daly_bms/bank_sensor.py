@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -13,20 +13,16 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    PERCENTAGE,
-    UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfPower,
 )
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .alarms import ALARM_OPTIONS, NO_ALARM
+from .alarms import NO_ALARM
 from .bank import BankSummary, CellExtreme
 from .bank_coordinator import BankConfigEntry, BankCoordinator, BankData
 from .bank_entity import BankEntity
-from .sensor_descriptions import AMPERE_HOURS
+from .sensor_descriptions import PACK_SENSORS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,68 +74,45 @@ def _alarm_attributes(summary: BankSummary) -> Mapping[str, Any]:
     return {"pack": None if worst is None else worst.pack, "pack_alarms": pack_alarms(summary)}
 
 
+# What a bank's sensor shows about itself; the rest (name, unit, device class, precision,
+# state options) is the pack sensor's of the same key: the same quantity, for the bank.
+_OWN_FIELDS = frozenset({"value_fn", "attributes_fn"})
+_PACK_SENSORS = {description.key: description for description in PACK_SENSORS}
+
+
+def _like_a_pack(
+    key: str,
+    value_fn: Callable[[BankData], StateType],
+    attributes_fn: Callable[[BankData], Mapping[str, Any]] | None = None,
+) -> BankSensorEntityDescription:
+    """Return the bank's sensor `key`, shown as a pack's sensor `key` is."""
+    pack = _PACK_SENSORS[key]
+    shown = {
+        field.name: getattr(pack, field.name)
+        for field in fields(BankSensorEntityDescription)
+        if field.name not in _OWN_FIELDS
+    }
+    return BankSensorEntityDescription(**shown, value_fn=value_fn, attributes_fn=attributes_fn)
+
+
 BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
-    BankSensorEntityDescription(
-        key="soc",
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.summary.soc,
+    _like_a_pack("soc", lambda data: data.summary.soc),
+    _like_a_pack("current", lambda data: data.summary.current),
+    _like_a_pack("power", lambda data: data.summary.power),
+    _like_a_pack("remaining_capacity", lambda data: data.summary.remaining_capacity),
+    _like_a_pack("stored_energy", lambda data: data.summary.stored_energy),
+    _like_a_pack(
+        "cell_voltage_min",
+        lambda data: _cell(data.summary.lowest_cell),
+        lambda data: _cell_attributes(data.summary.lowest_cell),
     ),
-    BankSensorEntityDescription(
-        key="current",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.summary.current,
+    _like_a_pack(
+        "cell_voltage_max",
+        lambda data: _cell(data.summary.highest_cell),
+        lambda data: _cell_attributes(data.summary.highest_cell),
     ),
-    BankSensorEntityDescription(
-        key="power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=lambda data: data.summary.power,
-    ),
-    BankSensorEntityDescription(
-        key="remaining_capacity",
-        translation_key="remaining_capacity",
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=AMPERE_HOURS,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.summary.remaining_capacity,
-    ),
-    BankSensorEntityDescription(
-        key="stored_energy",
-        translation_key="stored_energy",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.summary.stored_energy,
-    ),
-    BankSensorEntityDescription(
-        key="cell_voltage_min",
-        translation_key="cell_voltage_min",
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=3,
-        value_fn=lambda data: _cell(data.summary.lowest_cell),
-        attributes_fn=lambda data: _cell_attributes(data.summary.lowest_cell),
-    ),
-    BankSensorEntityDescription(
-        key="cell_voltage_max",
-        translation_key="cell_voltage_max",
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=3,
-        value_fn=lambda data: _cell(data.summary.highest_cell),
-        attributes_fn=lambda data: _cell_attributes(data.summary.highest_cell),
+    _like_a_pack(
+        "alarm", lambda data: _alarm(data.summary), lambda data: _alarm_attributes(data.summary)
     ),
     BankSensorEntityDescription(
         key="pack_voltage_spread",
@@ -160,14 +133,6 @@ BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
             "packs_total": data.summary.packs_total,
             "missing_packs": list(data.summary.missing),
         },
-    ),
-    BankSensorEntityDescription(
-        key="alarm",
-        translation_key="alarm",
-        device_class=SensorDeviceClass.ENUM,
-        options=ALARM_OPTIONS,
-        value_fn=lambda data: _alarm(data.summary),
-        attributes_fn=lambda data: _alarm_attributes(data.summary),
     ),
 )
 

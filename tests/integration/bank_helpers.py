@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import HomeAssistant, State
@@ -44,6 +45,33 @@ def set_true_soc(radio: RadioUnit, soc: float) -> None:
 async def setup_packs(hass: HomeAssistant, *radios: RadioUnit) -> list[MockConfigEntry]:
     """Set up an entry for each pack, one after the other."""
     return [await setup_entry(hass, radio) for radio in radios]
+
+
+@dataclass(frozen=True, slots=True)
+class BankOfTwo:
+    """Two simulated packs set up as units, and a bank of them."""
+
+    north: RadioUnit
+    south: RadioUnit
+    north_entry: MockConfigEntry
+    south_entry: MockConfigEntry
+    bank: MockConfigEntry
+
+
+async def bank_of_two(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    *,
+    north_soc: float = 70.0,
+    south_soc: float = 65.0,
+    **bank_options: Any,
+) -> BankOfTwo:
+    """Put two 280 Ah packs on the air, set them up, and make a bank of them."""
+    north = add_pack(add_simulated_unit, NORTH, soc=north_soc)
+    south = add_pack(add_simulated_unit, SOUTH, soc=south_soc)
+    north_entry, south_entry = await setup_packs(hass, north, south)
+    bank = await setup_bank(hass, NORTH, SOUTH, **bank_options)
+    return BankOfTwo(north, south, north_entry, south_entry, bank)
 
 
 def bank_entry(*members: str, title: str = "House bank", **options: Any) -> MockConfigEntry:

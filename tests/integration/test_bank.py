@@ -15,12 +15,13 @@ from .bank_helpers import (
     NORTH,
     SOUTH,
     add_pack,
+    bank_of_two,
     bank_state,
     set_true_soc,
     setup_bank,
     setup_packs,
 )
-from .common import advance, unit_device, value
+from .common import advance, state, unit_device, value
 
 
 async def test_bank_adds_up_its_packs(
@@ -40,9 +41,12 @@ async def test_bank_adds_up_its_packs(
     )
     for key in ("current", "power", "remaining_capacity", "stored_energy"):
         total = value(hass, "sensor", north, key) + value(hass, "sensor", south, key)
-        assert float(bank_state(hass, bank, "sensor", key).state) == pytest.approx(
-            total, abs=0.01
-        ), key
+        bank_value = bank_state(hass, bank, "sensor", key)
+        assert float(bank_value.state) == pytest.approx(total, abs=0.01), key
+        # The same quantity as the pack's sensor: the same unit and device class.
+        pack_value = state(hass, "sensor", north, key)
+        for shown in ("unit_of_measurement", "device_class", "state_class"):
+            assert bank_value.attributes.get(shown) == pack_value.attributes.get(shown), key
     available = bank_state(hass, bank, "sensor", "packs_available")
     assert available.state == "2"
     assert available.attributes["packs_total"] == 2
@@ -59,10 +63,8 @@ async def test_ready_to_parallel_follows_the_pack_voltages(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """Two 16-cell packs less than a volt apart are ready; drained apart they are not."""
-    north = add_pack(add_simulated_unit, NORTH, soc=80.0)
-    south = add_pack(add_simulated_unit, SOUTH, soc=40.0)
-    await setup_packs(hass, north, south)
-    bank = await setup_bank(hass, NORTH, SOUTH)
+    packs = await bank_of_two(hass, add_simulated_unit, north_soc=80.0, south_soc=40.0)
+    north, south, bank = packs.north, packs.south, packs.bank
 
     ready = bank_state(hass, bank, "binary_sensor", "ready_to_parallel")
     north_v = value(hass, "sensor", north, "voltage")
@@ -92,10 +94,8 @@ async def test_pack_out_of_reach_makes_totals_unknown(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """A pack that stops answering: totals unknown, ready unknown, no error in the log."""
-    north = add_pack(add_simulated_unit, NORTH, soc=60.0)
-    south = add_pack(add_simulated_unit, SOUTH, soc=58.0)
-    await setup_packs(hass, north, south)
-    bank = await setup_bank(hass, NORTH, SOUTH)
+    packs = await bank_of_two(hass, add_simulated_unit, north_soc=60.0, south_soc=58.0)
+    south, bank = packs.south, packs.bank
     assert bank_state(hass, bank, "sensor", "current").state != STATE_UNKNOWN
 
     south.faults.asleep = True

@@ -17,6 +17,7 @@ from .bank_helpers import (
     NORTH,
     SOUTH,
     add_pack,
+    bank_of_two,
     bank_state,
     setup_bank,
 )
@@ -43,11 +44,8 @@ async def test_member_reloaded_is_followed_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """While a pack reloads the totals are unknown; then they follow its new coordinator."""
-    north = add_pack(add_simulated_unit, NORTH, soc=70.0)
-    south = add_pack(add_simulated_unit, SOUTH, soc=65.0)
-    await setup_entry(hass, north)
-    south_entry = await setup_entry(hass, south)
-    bank = await setup_bank(hass, NORTH, SOUTH)
+    packs = await bank_of_two(hass, add_simulated_unit)
+    north, south, south_entry, bank = packs.north, packs.south, packs.south_entry, packs.bank
 
     assert await hass.config_entries.async_unload(south_entry.entry_id)
     await hass.async_block_till_done()
@@ -75,11 +73,8 @@ async def test_member_removed_and_set_up_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A removed pack is missing with a repair issue; set up again, it rejoins by itself."""
-    north = add_pack(add_simulated_unit, NORTH, soc=70.0)
-    south = add_pack(add_simulated_unit, SOUTH, soc=65.0)
-    await setup_entry(hass, north)
-    south_entry = await setup_entry(hass, south)
-    bank = await setup_bank(hass, NORTH, SOUTH)
+    packs = await bank_of_two(hass, add_simulated_unit)
+    south, south_entry, bank = packs.south, packs.south_entry, packs.bank
     issues = ir.async_get(hass)
 
     assert await hass.config_entries.async_remove(south_entry.entry_id)

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.radio import RadioUnit
 
-from .bank_helpers import NORTH, SOUTH, add_pack, bank_entity_id, bank_state, setup_bank
-from .common import advance, setup_entry, state, writes
+from .bank_helpers import bank_entity_id, bank_of_two, bank_state
+from .common import advance, state, writes
 
 CHARGE_ON = bytes.fromhex("D2 06 00 A5 00 01 4B 8A")
 DISCHARGE_OFF = bytes.fromhex("D2 06 00 A6 00 00 7A 4A")
@@ -37,21 +37,12 @@ async def _switch(hass: HomeAssistant, bank: MockConfigEntry, key: str, service:
     )
 
 
-async def _bank_of_two(
-    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
-) -> tuple[RadioUnit, RadioUnit, MockConfigEntry, list[MockConfigEntry]]:
-    north = add_pack(add_simulated_unit, NORTH, soc=70.0)
-    south = add_pack(add_simulated_unit, SOUTH, soc=65.0)
-    entries = [await setup_entry(hass, north), await setup_entry(hass, south)]
-    bank = await setup_bank(hass, NORTH, SOUTH)
-    return north, south, bank, entries
-
-
 async def test_bank_discharge_off_switches_every_pack_once(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """The paralleling step: one action opens the discharge MOSFET of each pack."""
-    north, south, bank, _ = await _bank_of_two(hass, add_simulated_unit)
+    packs = await bank_of_two(hass, add_simulated_unit)
+    north, south, bank = packs.north, packs.south, packs.bank
     assert bank_state(hass, bank, "switch", "discharge_mos").state == STATE_ON
     assert writes(north) == writes(south) == []
 
@@ -82,7 +73,8 @@ async def test_pack_that_refuses_is_named_and_the_bank_shows_the_truth(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """A protection holds one pack's charge MOSFET open: the error names that pack."""
-    north, south, bank, _ = await _bank_of_two(hass, add_simulated_unit)
+    packs = await bank_of_two(hass, add_simulated_unit)
+    north, south, bank = packs.north, packs.south, packs.bank
     await _switch(hass, bank, "charge_mos", SERVICE_TURN_OFF)
     south.unit.set_temperature(70.0)  # charge over-temperature: the BMS keeps charge off
 
@@ -107,8 +99,9 @@ async def test_pack_not_running_is_named_and_the_others_still_switch(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """A member whose entry is unloaded cannot be asked: it is named, the rest follow."""
-    north, south, bank, (_, south_entry) = await _bank_of_two(hass, add_simulated_unit)
-    assert await hass.config_entries.async_unload(south_entry.entry_id)
+    packs = await bank_of_two(hass, add_simulated_unit)
+    north, south, bank = packs.north, packs.south, packs.bank
+    assert await hass.config_entries.async_unload(packs.south_entry.entry_id)
     await hass.async_block_till_done()
     discharge = bank_state(hass, bank, "switch", "discharge_mos")
     assert discharge.state == STATE_UNKNOWN
