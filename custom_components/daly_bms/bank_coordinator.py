@@ -17,6 +17,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryChange,
 )
+from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -33,6 +34,7 @@ from .bank_members import (
     member_name,
     pack_reading,
     unit_device,
+    unit_entries,
     unit_entry,
 )
 from .const import CONF_MEMBERS, CONF_PARALLEL_LIMIT, CONF_SUM_AVAILABLE, DOMAIN
@@ -79,9 +81,10 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
 
     config_entry: BankConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: BankConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: BankConfigEntry, device_id: str) -> None:
         """Read the bank's options; nothing is followed before the first refresh."""
         super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title)
+        self.device_id = device_id  # the bank's own device, which the packs are shown via
         options = entry.options
         # dict.fromkeys: a member picked twice still counts once.
         self.members: tuple[str, ...] = tuple(
@@ -152,11 +155,9 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
     @callback
     def _async_link_device(self, entry: ConfigEntry[Any]) -> None:
         """Show the unit's device as connected through the bank's."""
-        registry = dr.async_get(self.hass)
-        bank = registry.async_get_device(identifiers={bank_device_identifier(self.config_entry)})
         device = unit_device(self.hass, entry)
-        if bank is not None and device is not None and device.via_device_id != bank.id:
-            registry.async_update_device(device.id, via_device_id=bank.id)
+        if device is not None and device.via_device_id != self.device_id:
+            dr.async_get(self.hass).async_update_device(device.id, via_device_id=self.device_id)
 
     @callback
     def _async_report_not_set_up(self, member: str, not_set_up: bool) -> None:
@@ -302,16 +303,14 @@ async def async_setup_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
         name=entry.title,
         model=BANK_MODEL,
     )
-    coordinator = BankCoordinator(hass, entry)
+    coordinator = BankCoordinator(hass, entry, bank.id)
     # Units that left the bank no longer show as connected through it.
-    member_entries = {
-        unit.entry_id
-        for member in coordinator.members
-        if (unit := unit_entry(hass, member)) is not None
-    }
-    for device in list(registry.devices.values()):
-        if device.via_device_id == bank.id and member_entries.isdisjoint(device.config_entries):
-            registry.async_update_device(device.id, via_device_id=None)
+    for unit in unit_entries(hass):
+        if member_key(unit.data[CONF_ADDRESS]) in coordinator.members:
+            continue
+        for device in dr.async_entries_for_config_entry(registry, unit.entry_id):
+            if device.via_device_id == bank.id:
+                registry.async_update_device(device.id, via_device_id=None)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
 
