@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,21 +12,19 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .bank import BankSummary, pack_spread
-from .bank_coordinator import BankConfigEntry, BankCoordinator, BankData
-from .bank_entity import BankEntity
+from .bank import pack_spread
+from .bank_coordinator import BankConfigEntry, BankData
+from .bank_entity import BankEntity, BankEntityDescription
 from .bank_sensor import pack_alarms
 
 
 @dataclass(frozen=True, kw_only=True)
-class BankBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """How one bank binary sensor reads its state from the bank's data."""
-
-    is_on_fn: Callable[[BankData], bool | None]
-    attributes_fn: Callable[[BankData, BankCoordinator], Mapping[str, Any]]
+class BankBinarySensorEntityDescription(BinarySensorEntityDescription, BankEntityDescription[bool]):
+    """An on/off state of the whole bank."""
 
 
-def _parallel_attributes(summary: BankSummary, coordinator: BankCoordinator) -> dict[str, Any]:
+def _parallel_attributes(data: BankData) -> dict[str, Any]:
+    summary = data.summary
     highest, lowest = summary.highest_pack, summary.lowest_pack
     return {
         "highest_pack": None if highest is None else highest.pack,
@@ -35,7 +32,7 @@ def _parallel_attributes(summary: BankSummary, coordinator: BankCoordinator) -> 
         "lowest_pack": None if lowest is None else lowest.pack,
         "lowest_pack_voltage": None if lowest is None else lowest.voltage,
         "voltage_spread": pack_spread(lowest, highest),
-        "voltage_limit": coordinator.policy.parallel_limit,
+        "voltage_limit": data.policy.parallel_limit,
         "missing_packs": list(summary.missing),
     }
 
@@ -44,15 +41,15 @@ BANK_BINARY_SENSORS: tuple[BankBinarySensorEntityDescription, ...] = (
     BankBinarySensorEntityDescription(
         key="ready_to_parallel",
         translation_key="ready_to_parallel",
-        is_on_fn=lambda data: data.summary.ready_to_parallel,
-        attributes_fn=lambda data, coordinator: _parallel_attributes(data.summary, coordinator),
+        value_fn=lambda data: data.summary.ready_to_parallel,
+        attributes_fn=_parallel_attributes,
     ),
     BankBinarySensorEntityDescription(
         key="problem",
         translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        is_on_fn=lambda data: data.summary.problem,
-        attributes_fn=lambda data, _coordinator: {"pack_alarms": pack_alarms(data.summary)},
+        value_fn=lambda data: data.summary.problem,
+        attributes_fn=lambda data: {"pack_alarms": pack_alarms(data.summary)},
     ),
 )
 
@@ -72,18 +69,7 @@ class BankBinarySensor(BankEntity, BinarySensorEntity):
 
     entity_description: BankBinarySensorEntityDescription
 
-    def __init__(
-        self, coordinator: BankCoordinator, description: BankBinarySensorEntityDescription
-    ) -> None:
-        """Create the binary sensor described by `description`."""
-        super().__init__(coordinator, description)
-
     @property
     def is_on(self) -> bool | None:
         """Return the bank's state."""
-        return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """Return which packs decide the state."""
-        return self.entity_description.attributes_fn(self.coordinator.data, self.coordinator)
+        return self.entity_description.value_fn(self.coordinator.data)

@@ -72,6 +72,7 @@ class BankData:
 
     summary: BankSummary
     members: tuple[Member, ...]
+    policy: BankPolicy
     energy_charged: float  # Wh
     energy_discharged: float  # Wh
 
@@ -201,6 +202,7 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         return BankData(
             summary=summarize(members, self.policy),
             members=tuple(members),
+            policy=self.policy,
             energy_charged=self._energy.total_wh(Direction.CHARGED),
             energy_discharged=self._energy.total_wh(Direction.DISCHARGED),
         )

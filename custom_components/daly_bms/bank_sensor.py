@@ -20,17 +20,14 @@ from homeassistant.helpers.typing import StateType
 
 from .alarms import NO_ALARM
 from .bank import BankSummary, CellExtreme
-from .bank_coordinator import BankConfigEntry, BankCoordinator, BankData
-from .bank_entity import BankEntity
+from .bank_coordinator import BankConfigEntry, BankData
+from .bank_entity import BankEntity, BankEntityDescription
 from .sensor_descriptions import PACK_SENSORS
 
 
 @dataclass(frozen=True, kw_only=True)
-class BankSensorEntityDescription(SensorEntityDescription):
-    """How one bank sensor reads its value from the bank's data."""
-
-    value_fn: Callable[[BankData], StateType]
-    attributes_fn: Callable[[BankData], Mapping[str, Any]] | None = None
+class BankSensorEntityDescription(SensorEntityDescription, BankEntityDescription[StateType]):
+    """A value of the whole bank."""
 
 
 def _cell(extreme: CellExtreme | None) -> float | None:
@@ -150,20 +147,7 @@ class BankSensor(BankEntity, SensorEntity):
 
     entity_description: BankSensorEntityDescription
 
-    def __init__(
-        self, coordinator: BankCoordinator, description: BankSensorEntityDescription
-    ) -> None:
-        """Create the sensor described by `description`."""
-        super().__init__(coordinator, description)
-
     @property
     def native_value(self) -> StateType:
         """Return the bank's value; None (unknown) where the packs do not add up to one."""
         return self.entity_description.value_fn(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return which pack a value belongs to, and the like."""
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
-            return None
-        return attributes_fn(self.coordinator.data)

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .bank import BankSummary, PackReading
-from .bank_coordinator import BankConfigEntry, BankCoordinator
-from .bank_entity import BankEntity
+from .bank import PackReading
+from .bank_coordinator import BankConfigEntry, BankData
+from .bank_entity import BankEntity, BankEntityDescription
 from .operations import MosSwitch
 
 
 @dataclass(frozen=True, kw_only=True)
-class BankSwitchEntityDescription(SwitchEntityDescription):
+class BankSwitchEntityDescription(SwitchEntityDescription, BankEntityDescription[bool]):
     """A MOSFET bank switched in every pack."""
 
     mos: MosSwitch
-    pack_state_fn: Callable[[PackReading], bool | None]
-    is_on_fn: Callable[[BankSummary], bool | None]
+
+
+def _packs_not_on(data: BankData, mos: MosSwitch) -> Mapping[str, Any]:
+    """Name the packs whose MOSFET is off, and those whose state is not known."""
+    off: list[str] = []
+    unknown: list[str] = []
+    for member in data.members:
+        state = None if member.reading is None else _pack_state(member.reading, mos)
+        if state is False:
+            off.append(member.name)
+        elif state is None:
+            unknown.append(member.name)
+    return {"packs_off": off, "packs_unknown": unknown}
+
+
+def _pack_state(reading: PackReading, mos: MosSwitch) -> bool | None:
+    return reading.charge_mos if mos is MosSwitch.CHARGE else reading.discharge_mos
 
 
 BANK_SWITCHES: tuple[BankSwitchEntityDescription, ...] = (
@@ -29,15 +44,15 @@ BANK_SWITCHES: tuple[BankSwitchEntityDescription, ...] = (
         key="charge_mos",
         translation_key="charge_mos",
         mos=MosSwitch.CHARGE,
-        pack_state_fn=lambda reading: reading.charge_mos,
-        is_on_fn=lambda summary: summary.charge_mos,
+        value_fn=lambda data: data.summary.charge_mos,
+        attributes_fn=lambda data: _packs_not_on(data, MosSwitch.CHARGE),
     ),
     BankSwitchEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
         mos=MosSwitch.DISCHARGE,
-        pack_state_fn=lambda reading: reading.discharge_mos,
-        is_on_fn=lambda summary: summary.discharge_mos,
+        value_fn=lambda data: data.summary.discharge_mos,
+        attributes_fn=lambda data: _packs_not_on(data, MosSwitch.DISCHARGE),
     ),
 )
 
@@ -55,33 +70,10 @@ class BankMosSwitch(BankEntity, SwitchEntity):
 
     entity_description: BankSwitchEntityDescription
 
-    def __init__(
-        self, coordinator: BankCoordinator, description: BankSwitchEntityDescription
-    ) -> None:
-        """Create the switch described by `description`."""
-        super().__init__(coordinator, description)
-
     @property
     def is_on(self) -> bool | None:
         """Return on when all packs are on, off when any is off, else unknown."""
-        return self.entity_description.is_on_fn(self.coordinator.data.summary)
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """Name the packs that are off, or whose state is not known."""
-        off: list[str] = []
-        unknown: list[str] = []
-        for member in self.coordinator.data.members:
-            state = (
-                None
-                if member.reading is None
-                else self.entity_description.pack_state_fn(member.reading)
-            )
-            if state is False:
-                off.append(member.name)
-            elif state is None:
-                unknown.append(member.name)
-        return {"packs_off": off, "packs_unknown": unknown}
+        return self.entity_description.value_fn(self.coordinator.data)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the MOSFETs of every pack; raises a translated error naming any that did not."""
