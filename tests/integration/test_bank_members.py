@@ -21,7 +21,7 @@ from .bank_helpers import (
     bank_state,
     setup_bank,
 )
-from .common import DOMAIN, advance, setup_entry, unit_device, value
+from .common import DOMAIN, advance, setup_entry, unit_device, value, writes
 
 
 def _problems(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -177,3 +177,53 @@ async def test_options_change_the_packs_and_their_devices(
     assert await hass.config_entries.async_remove(bank.entry_id)
     await hass.async_block_till_done()
     assert (via(NORTH), via(SOUTH), via(CAMPER)) == (None, None, None)
+
+
+async def test_restart_brings_the_bank_back_as_it_was(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Everything stops and starts again, the bank first: same entities, nothing switched."""
+    packs = await bank_of_two(hass, add_simulated_unit)
+    bank = packs.bank
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": bank_state(hass, bank, "switch", "discharge_mos").entity_id},
+        blocking=True,
+    )
+    before = {
+        key: bank_state(hass, bank, platform, key).entity_id
+        for platform, key in (
+            ("sensor", "soc"),
+            ("binary_sensor", "ready_to_parallel"),
+            ("switch", "discharge_mos"),
+        )
+    }
+    written = [writes(packs.north), writes(packs.south)]
+
+    for entry in (bank, packs.north_entry, packs.south_entry):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for entry in (bank, packs.south_entry, packs.north_entry):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    for platform, key in (
+        ("sensor", "soc"),
+        ("binary_sensor", "ready_to_parallel"),
+        ("switch", "discharge_mos"),
+    ):
+        assert bank_state(hass, bank, platform, key).entity_id == before[key]
+    assert bank_state(hass, bank, "sensor", "packs_available").state == "2"
+    assert bank_state(hass, bank, "sensor", "soc").state != STATE_UNKNOWN
+    assert bank_state(hass, bank, "binary_sensor", "ready_to_parallel").state == STATE_ON
+    # The packs' discharge MOSFETs stay as the user left them: off, and nothing written.
+    assert bank_state(hass, bank, "switch", "discharge_mos").state == STATE_OFF
+    assert [writes(packs.north), writes(packs.south)] == written
+    bank_device = dr.async_entries_for_config_entry(dr.async_get(hass), bank.entry_id)
+    assert len(bank_device) == 1
+    for entry, radio in ((packs.north_entry, packs.north), (packs.south_entry, packs.south)):
+        assert unit_device(hass, entry, radio).via_device_id == bank_device[0].id
+    assert _problems(caplog) == []
