@@ -22,11 +22,9 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .bank import PARALLEL_LIMIT_V, BankPolicy, BankSummary, Member, summarize
-from .bank_energy import BankEnergy, Direction
 from .bank_members import (
     is_bank_entry,
     loaded_coordinator,
@@ -45,10 +43,6 @@ type BankConfigEntry = ConfigEntry[BankCoordinator]
 
 _LOGGER = logging.getLogger(__package__)
 
-STORAGE_VERSION = 1
-# The energy totals are written at most this often while they grow, and when the bank
-# unloads; Home Assistant writes pending data when it stops.
-SAVE_DELAY_S = 60
 BANK_MODEL = "Battery bank"
 
 
@@ -73,8 +67,6 @@ class BankData:
     summary: BankSummary
     members: tuple[Member, ...]
     policy: BankPolicy
-    energy_charged: float  # Wh
-    energy_discharged: float  # Wh
 
 
 class BankCoordinator(DataUpdateCoordinator[BankData]):
@@ -95,16 +87,10 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
             sum_available=bool(options.get(CONF_SUM_AVAILABLE, False)),
             parallel_limit=float(options.get(CONF_PARALLEL_LIMIT, PARALLEL_LIMIT_V)),
         )
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, storage_key(entry.entry_id)
-        )
-        self._energy = BankEnergy()
         self._following: dict[str, tuple[DalyCoordinator, CALLBACK_TYPE]] = {}
 
     async def _async_setup(self) -> None:
-        """Continue the energy totals, then start following the members."""
-        self._energy = BankEnergy.from_dict(await self._store.async_load())
-        self._energy.keep_only(self.members)
+        """Start following the members."""
         self.config_entry.async_on_unload(
             async_dispatcher_connect(
                 self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
@@ -116,7 +102,7 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         return self._take_readings()
 
     async def async_shutdown(self) -> None:
-        """Stop following the members and keep the energy totals."""
+        """Stop following the members."""
         await super().async_shutdown()
         for _, stop in self._following.values():
             stop()
@@ -124,7 +110,6 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         # A bank that is disabled or removed has nothing to repair; setup raises them again.
         for member in self.members:
             ir.async_delete_issue(self.hass, DOMAIN, _missing_issue_id(self.config_entry, member))
-        await self._store.async_save(self._energy.as_dict())
 
     # ---------------------------------------------------------------- following members
 
@@ -194,7 +179,7 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         return None if following is None else following[0]
 
     def _take_readings(self) -> BankData:
-        """Read every member as it stands and count the energy it added."""
+        """Read every member as it stands."""
         members: list[Member] = []
         for member in self.members:
             coordinator = self._member_coordinator(member)
@@ -203,8 +188,6 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
             summary=summarize(members, self.policy),
             members=tuple(members),
             policy=self.policy,
-            energy_charged=self._energy.total_wh(Direction.CHARGED),
-            energy_discharged=self._energy.total_wh(Direction.DISCHARGED),
         )
 
     @callback
@@ -276,8 +259,6 @@ def bank_diagnostics(coordinator: BankCoordinator) -> dict[str, Any]:
             for key, member in zip(coordinator.members, data.members, strict=True)
         ],
         "summary": _relabel(asdict(data.summary), labels),
-        "energy_charged_wh": data.energy_charged,
-        "energy_discharged_wh": data.energy_discharged,
     }
 
 
@@ -289,11 +270,6 @@ def _relabel(value: Any, labels: dict[str, str]) -> Any:
     if isinstance(value, list | tuple):
         return [_relabel(item, labels) for item in value]
     return value
-
-
-def storage_key(entry_id: str) -> str:
-    """Return the storage key of a bank's energy totals."""
-    return f"{DOMAIN}.bank_{entry_id}"
 
 
 async def async_setup_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
@@ -315,8 +291,3 @@ async def async_setup_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
                 registry.async_update_device(device.id, via_device_id=None)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-
-
-async def async_remove_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
-    """Delete what a removed bank kept: its energy totals."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
