@@ -58,9 +58,12 @@ def software(raw: bytes) -> str | None:
     if value is None:
         return None
     reversed_value = value[::-1]
-    if not _FORWARD.match(value) and (match := _FORWARD.match(reversed_value)) is not None:
-        if _build_date(match.group(1)) is not None:
-            return reversed_value
+    if (
+        not _FORWARD.match(value)
+        and (match := _FORWARD.match(reversed_value)) is not None
+        and _build_date(match.group(1)) is not None
+    ):
+        return reversed_value
     return value
 
 
