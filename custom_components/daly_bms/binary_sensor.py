@@ -15,6 +15,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarms import needs_attention
+from .bank_binary_sensor import async_setup_bank_binary_sensors
+from .bank_coordinator import is_bank
 from .coordinator import DalyConfigEntry
 from .data import DalyData
 from .entity import DalyEntity, DalyEntityDescription
@@ -89,6 +91,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create the binary sensors for the unit behind `entry`."""
+    if is_bank(entry):
+        async_setup_bank_binary_sensors(entry, async_add_entities)
+        return
     coordinator = entry.runtime_data
     async_add_entities(
         DalyBinarySensor(coordinator, description)
