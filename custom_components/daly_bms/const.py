@@ -34,3 +34,8 @@ MAX_BACKOFF_SECONDS: Final = 300
 # establish_connection retries inside one poll; the coordinator's own schedule retries
 # across polls, so a few attempts are enough.
 CONNECT_ATTEMPTS: Final = 3
+
+# While Home Assistant starts it waits for every entry's setup: a unit that has not given
+# its first reading within this many seconds (asleep, out of reach, no slot) gives way and
+# is set up in the background once Home Assistant runs. An awake unit needs 1-3 s.
+STARTUP_BUDGET: Final = 8.0

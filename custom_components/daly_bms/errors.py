@@ -29,6 +29,7 @@ CONNECTION_LOST: Final = "connection_lost"
 MOS_NOT_FOLLOWED: Final = "mos_not_followed"
 MOS_NOT_CONFIRMED: Final = "mos_not_confirmed"
 MOS_NOT_SUPPORTED: Final = "mos_not_supported"
+STARTUP_TIMEOUT: Final = "startup_timeout"
 EXCEPTION_KEYS: Final = frozenset(
     {
         NO_CONNECTION_SLOT,
@@ -40,6 +41,7 @@ EXCEPTION_KEYS: Final = frozenset(
         MOS_NOT_FOLLOWED,
         MOS_NOT_CONFIRMED,
         MOS_NOT_SUPPORTED,
+        STARTUP_TIMEOUT,
     }
 )
 
@@ -62,6 +64,10 @@ NO_PATH_ERRORS: Final[tuple[type[Exception], ...]] = (
 
 class UnitNotInRangeError(bleak_retry_connector.BleakNotFoundError):
     """No adapter or proxy currently hears the unit."""
+
+
+class NoFreeSlotError(bleak_retry_connector.BleakOutOfConnectionSlotsError):
+    """Every adapter and proxy that hears the unit is full, and no slot is about to free."""
 
 
 class LinkShutDownError(DalyConnectionError):

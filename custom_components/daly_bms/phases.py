@@ -1,0 +1,76 @@
+"""Where in the poll interval each unit reads, so that many units spread over it.
+
+Home Assistant starts every coordinator's next refresh on a whole second (plus a fraction
+of a second of jitter), so units set up together would all read in the same second, every
+interval, and queue for the same proxy slots. Each unit instead gets its own phase: a
+fraction of its interval, handed out so that any number of units lie evenly spread (0, 1/2,
+1/4, 3/4, 1/8, ...), and a phase stays put while other units come and go.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+
+DATA_PHASES: Final[HassKey[PollPhases]] = HassKey(f"{DOMAIN}_poll_phases")
+
+
+def spread_fraction(index: int) -> float:
+    """Return the `index`-th point of the van der Corput sequence in base 2."""
+    fraction, weight = 0.0, 0.5
+    while index:
+        if index & 1:
+            fraction += weight
+        index >>= 1
+        weight /= 2
+    return fraction
+
+
+def next_reading_delay(*, now: float, started: float, interval: float, phase: float) -> float:
+    """Return the seconds from `now` to the next reading on the unit's phase.
+
+    Readings fall on `phase * interval` past each multiple of `interval` on the loop's clock.
+    The next one is the first such instant after the reading that `started` began, so
+    readings are never more than an interval apart; a reading that ran past that instant
+    (it waited long for a slot) is followed at the one after, keeping the rhythm.
+    """
+    offset = phase * interval
+    target = offset + (math.floor((started - offset) / interval) + 1) * interval
+    if target < now:
+        target += math.ceil((now - target) / interval) * interval
+    return target - now
+
+
+class PollPhases:
+    """Hands out phases to units and takes them back."""
+
+    def __init__(self) -> None:
+        """Start with every phase free."""
+        self._taken: dict[str, int] = {}
+
+    @callback
+    def take(self, address: str) -> float:
+        """Return the phase of the unit at `address`, giving it the first free one."""
+        if (index := self._taken.get(address)) is None:
+            used = set(self._taken.values())
+            index = next(i for i in range(len(used) + 1) if i not in used)
+            self._taken[address] = index
+        return spread_fraction(index)
+
+    @callback
+    def give_back(self, address: str) -> None:
+        """Free the phase of the unit at `address`."""
+        self._taken.pop(address, None)
+
+
+@callback
+def async_get_phases(hass: HomeAssistant) -> PollPhases:
+    """Return the phases all entries share, made on first use."""
+    if (phases := hass.data.get(DATA_PHASES)) is None:
+        phases = hass.data[DATA_PHASES] = PollPhases()
+    return phases
