@@ -80,7 +80,6 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._slots = async_get_arbiter(hass).register(
             self.address, entry.title, self.connection_mode, self._async_slot_free
         )
-        self._phase = async_get_phases(hass).take(self.address)
         self._link = UnitLink(hass, self.address, entry.title, self.connection_mode, self._slots)
         self._first_status: DalyStatus | None = None
         self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
@@ -170,22 +169,32 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
                 return self.data
             raise self._health.failed(err) from err
         self._health.answered()
+        info = bluetooth.async_last_service_info(self.hass, self.address, connectable=True)
+        self._next_on_phase(started, info)
+        return self._data(status, info)
+
+    def _next_on_phase(
+        self, started: float, info: bluetooth.BluetoothServiceInfoBleak | None
+    ) -> None:
+        """Time the next reading to this unit's phase among the units its scanner hears."""
         now = self.hass.loop.time()
+        phase = async_get_phases(self.hass).take(self.address, info.source if info else "")
         delay = next_reading_delay(
-            now=now, started=started, interval=self.poll_interval, phase=self._phase
+            now=now, started=started, interval=self.poll_interval, phase=phase
         )
         # Home Assistant starts the next refresh on a whole second of the loop's clock (plus
         # its own jitter): counted from the start of this second, the unit keeps its phase.
         self.update_interval = timedelta(seconds=delay + now % 1)
-        return self._data(status)
 
     async def _async_read_settings(self, client: DalyClient) -> DalySettings | None:
         # A unit that does not tell this time keeps the settings it told before.
         self._polls_until_settings = SETTINGS_EVERY_POLLS - 1
         return await read_settings(client) or self._settings
 
-    def _data(self, status: DalyStatus) -> DalyData:
-        if (info := bluetooth.async_last_service_info(self.hass, self.address, True)) is not None:
+    def _data(
+        self, status: DalyStatus, info: bluetooth.BluetoothServiceInfoBleak | None
+    ) -> DalyData:
+        if info is not None:
             self._rssi = info.rssi
         assert self._device_info is not None
         return DalyData(

@@ -1,10 +1,11 @@
-"""Where in the poll interval each unit reads, so that many units spread over it.
+"""Where in the poll interval each unit reads, so that units sharing a proxy spread over it.
 
 Home Assistant starts every coordinator's next refresh on a whole second (plus a fraction
 of a second of jitter), so units set up together would all read in the same second, every
 interval, and queue for the same proxy slots. Each unit instead gets its own phase: a
-fraction of its interval, handed out so that any number of units lie evenly spread (0, 1/2,
-1/4, 3/4, 1/8, ...), and a phase stays put while other units come and go.
+fraction of its interval. Phases are handed out per scanner (the adapter or proxy that hears
+the unit best), so that any number of units behind one proxy lie evenly spread (0, 1/2,
+1/4, 3/4, 1/8, ...), and a unit keeps its phase while others come and go.
 """
 
 from __future__ import annotations
@@ -47,20 +48,22 @@ def next_reading_delay(*, now: float, started: float, interval: float, phase: fl
 
 
 class PollPhases:
-    """Hands out phases to units and takes them back."""
+    """Hands out phases to the units behind each scanner, and takes them back."""
 
     def __init__(self) -> None:
         """Start with every phase free."""
-        self._taken: dict[str, int] = {}
+        # address -> (scanner source, index in that scanner's sequence)
+        self._taken: dict[str, tuple[str, int]] = {}
 
     @callback
-    def take(self, address: str) -> float:
-        """Return the phase of the unit at `address`, giving it the first free one."""
-        if (index := self._taken.get(address)) is None:
-            used = set(self._taken.values())
-            index = next(i for i in range(len(used) + 1) if i not in used)
-            self._taken[address] = index
-        return spread_fraction(index)
+    def take(self, address: str, source: str) -> float:
+        """Return the phase of the unit at `address` behind `source`, kept while it stays."""
+        taken = self._taken.get(address)
+        if taken is None or taken[0] != source:
+            used = {index for other, index in self._taken.values() if other == source}
+            taken = (source, next(i for i in range(len(used) + 1) if i not in used))
+            self._taken[address] = taken
+        return spread_fraction(taken[1])
 
     @callback
     def give_back(self, address: str) -> None:

@@ -1,0 +1,382 @@
+"""Many units, few proxy slots: units take turns, a full proxy is said at once, with numbers.
+
+Every test runs against the simulated proxy (3 connection slots) through Home Assistant's
+Bluetooth stack; "other devices" are links another integration would hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest.mock import patch
+
+import bleak_retry_connector
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STARTED,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import CoreState, Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
+import pytest
+
+from custom_components.daly_bms.slots import slot_stats
+from simproxy import SimulatedBluetoothProxy
+from simulator.radio import RadioUnit
+from tests.ha_bluetooth import SlotHolders
+
+from .common import DOMAIN, LoadedUnit, advance, setup_entry, state
+
+PER_POLL = {"connection_mode": "per_poll"}
+STAY = {"connection_mode": "persistent"}
+LATENCY = 0.05  # real seconds per answer: readings of several units overlap
+
+
+@contextmanager
+def connection_attempts() -> Iterator[list[str]]:
+    """Record the addresses bleak-retry-connector is asked to connect to."""
+    attempts: list[str] = []
+    establish = bleak_retry_connector.establish_connection
+
+    async def counting(client_class: Any, device: Any, name: str, **kwargs: Any) -> Any:
+        attempts.append(device.address)
+        return await establish(client_class, device, name, **kwargs)
+
+    with patch.object(bleak_retry_connector, "establish_connection", counting):
+        yield attempts
+
+
+@contextmanager
+def our_links_at_once(proxy: SimulatedBluetoothProxy, ours: set[str]) -> Iterator[list[int]]:
+    """Record, each time a link opens or closes, how many of `ours` the proxy holds."""
+    counts: list[int] = []
+    remove = proxy.registry.add_listener(
+        lambda: counts.append(len(ours & set(proxy.registry.linked_addresses)))
+    )
+    try:
+        yield counts
+    finally:
+        remove()
+
+
+@contextmanager
+def went_unavailable(hass: HomeAssistant) -> Iterator[list[str]]:
+    """Record the entities of this integration that became unavailable."""
+    lost: list[str] = []
+
+    def on_change(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        if new is not None and new.state == STATE_UNAVAILABLE:
+            lost.append(event.data["entity_id"])
+
+    remove = hass.bus.async_listen(EVENT_STATE_CHANGED, on_change)
+    try:
+        yield lost
+    finally:
+        remove()
+
+
+def _issues(hass: HomeAssistant, key: str) -> list[ir.IssueEntry]:
+    return [
+        issue
+        for issue in ir.async_get(hass).issues.values()
+        if issue.domain == DOMAIN and issue.translation_key == key
+    ]
+
+
+async def _shown(hass: HomeAssistant, issue: ir.IssueEntry) -> str:
+    """Return the issue's description as the user reads it in English."""
+    texts = await async_get_translations(hass, "en", "issues", {DOMAIN})
+    text = texts[f"component.{DOMAIN}.issues.{issue.translation_key}.description"]
+    return text.format(**(issue.translation_placeholders or {}))
+
+
+# ------------------------------------------------------------------ a full proxy
+
+
+async def test_full_proxy_is_said_at_once_without_trying_to_connect(
+    hass: HomeAssistant,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """Other devices hold every slot: the reading fails at once, with the reason.
+
+    Before, bleak-retry-connector retried against the full proxy (about 36 s on a real
+    one) before the reading failed.
+    """
+    loaded = await load_unit(options=PER_POLL)
+    await fill_proxy()
+    with connection_attempts() as attempts:
+        await advance(hass, 11)
+    assert attempts == []
+    assert state(hass, "sensor", loaded.radio, "soc").state == STATE_UNAVAILABLE
+    failure = loaded.entry.runtime_data.last_exception
+    assert getattr(failure, "translation_key", None) == "no_connection_slot"
+    assert slot_stats(hass)["no_slot"] == 1
+
+
+async def test_full_proxy_at_setup_is_retried_with_the_reason(
+    hass: HomeAssistant,
+    full_proxy: SlotHolders,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A unit set up while the proxy is full: not ready, saying why, retried once free."""
+    radio = add_simulated_unit()
+    with connection_attempts() as attempts:
+        entry = await setup_entry(hass, radio, **PER_POLL)
+    assert attempts == []
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == "no_connection_slot"
+
+    await full_proxy.release()
+    await advance(hass, 90)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_lasting_shortage_raises_an_issue_with_the_numbers(
+    hass: HomeAssistant,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """Two units stay connected, one connects per reading, another device takes the last slot.
+
+    The units need 3 slots, other devices leave 2: the issue says so, once the shortage
+    outlasted one retry, and goes away as soon as the unit gets its slot again.
+    """
+    for _ in range(2):
+        await load_unit(options=STAY)
+    reader = await load_unit(options=PER_POLL)
+    others = await fill_proxy()
+    assert len(others.links) == 1
+
+    await advance(hass, 11)
+    assert _issues(hass, "no_connection_slot") == []  # one refusal may be a passing link
+    await advance(hass, 11)
+    [issue] = _issues(hass, "no_connection_slot")
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert not issue.is_fixable
+    assert issue.translation_placeholders == {
+        "scanners": "Simulated proxy (AA:BB:CC:DD:EE:00)",
+        "slots": "3",
+        "others": "1",
+        "available": "2",
+        "units": "3",
+        "needed": "3",
+        "stay_connected": "2",
+        "each_reading": "1",
+        "each_reading_slots": "1",
+    }
+    shown = await _shown(hass, issue)
+    assert "Simulated proxy (AA:BB:CC:DD:EE:00) can hold 3 Bluetooth connections" in shown
+    assert "Other devices hold 1 of them, which leaves 2 for the 3 Daly units" in shown
+    assert "These units need 3: one each for the 2 set to **Stay connected**" in shown
+
+    # The other device lets go: the refused unit reads at once, not after its back-off.
+    await others.release()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor", reader.radio, "soc").state != STATE_UNAVAILABLE
+    assert _issues(hass, "no_connection_slot") == []
+
+
+async def test_more_units_staying_connected_than_slots_raise_the_issue(
+    hass: HomeAssistant,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """Three units stay connected on a 3-slot proxy: a fourth needs a slot none can free."""
+    for _ in range(3):
+        await load_unit(options=STAY)
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio, **PER_POLL)
+    assert entry.error_reason_translation_key == "no_connection_slot"
+    await advance(hass, 31)  # Home Assistant retries the setup: refused again
+    [issue] = _issues(hass, "no_connection_slot")
+    placeholders = issue.translation_placeholders or {}
+    assert (placeholders["needed"], placeholders["available"]) == ("4", "3")
+    assert (placeholders["stay_connected"], placeholders["each_reading"]) == ("3", "1")
+
+    # The entry is removed: nothing in reach needs the slot any more.
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    for loaded in hass.config_entries.async_entries(DOMAIN):
+        assert await hass.config_entries.async_unload(loaded.entry_id)
+    assert _issues(hass, "no_connection_slot") == []
+
+
+async def test_stay_connected_units_count_against_the_slots_they_hold(
+    hass: HomeAssistant,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """Two units hold two slots for good and another device the third: no turn can come."""
+    staying = [await load_unit(options=STAY) for _ in range(2)]
+    await fill_proxy()
+    radio = add_simulated_unit()
+    with connection_attempts() as attempts:
+        entry = await setup_entry(hass, radio, **PER_POLL)
+    assert attempts == []
+    assert entry.error_reason_translation_key == "no_connection_slot"
+
+    # One of them goes: its slot is the newcomer's.
+    assert await hass.config_entries.async_unload(staying[0].entry.entry_id)
+    await advance(hass, 90)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+# ---------------------------------------------------------------- taking turns
+
+
+async def test_units_behind_one_proxy_take_turns_for_its_free_slot(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """Three units read at once with one slot free: one after the other, none fails.
+
+    None of them is shown unavailable for waiting, and no connection is tried while the
+    slot is taken (that would be bleak-retry-connector's retries against a full proxy).
+    """
+    units = [await load_unit(options=PER_POLL) for _ in range(3)]
+    others = await fill_proxy()
+    await others.release(1)
+    for loaded in units:
+        loaded.radio.latency = LATENCY
+    before = [len(loaded.radio.requests) for loaded in units]
+    waits = slot_stats(hass)["waits"]
+
+    ours = {loaded.radio.address for loaded in units}
+    with (
+        went_unavailable(hass) as lost,
+        our_links_at_once(simulated_proxy, ours) as at_once,
+        connection_attempts() as attempts,
+    ):
+        await asyncio.gather(*(loaded.entry.runtime_data.async_refresh() for loaded in units))
+
+    assert all(loaded.entry.runtime_data.last_update_success for loaded in units)
+    assert all(len(u.radio.requests) > n for u, n in zip(units, before, strict=True))
+    assert max(at_once) == 1
+    assert sorted(attempts) == sorted(ours)
+    assert slot_stats(hass)["waits"] - waits == 2
+    assert lost == []
+
+
+async def test_a_turn_that_never_comes_ends_in_the_reason(
+    hass: HomeAssistant,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """A reading that holds the one free slot too long: the waiting unit gives up, saying why."""
+    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
+    others = await fill_proxy()
+    await others.release(1)
+    slow.radio.latency = 0.3
+    with patch("custom_components.daly_bms.slots.SLOT_WAIT_LIMIT", 0.05):
+        await asyncio.gather(
+            slow.entry.runtime_data.async_refresh(), waiting.entry.runtime_data.async_refresh()
+        )
+    assert slow.entry.runtime_data.last_update_success
+    failure = waiting.entry.runtime_data.last_exception
+    assert getattr(failure, "translation_key", None) == "no_connection_slot"
+
+
+async def test_unload_while_waiting_for_a_turn_lets_go(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """The entry unloads while its reading waits: it never connects, the unit is free."""
+    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
+    others = await fill_proxy()
+    await others.release(1)
+    slow.radio.latency = 0.2
+    reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
+    queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
+    await asyncio.sleep(0.05)
+    with connection_attempts() as attempts:
+        assert await hass.config_entries.async_unload(waiting.entry.entry_id)
+        await asyncio.gather(reading, queued)
+    assert waiting.radio.address not in attempts
+    assert not waiting.radio.connected
+
+
+# -------------------------------------------------------------------- schedule
+
+
+async def test_units_behind_one_proxy_read_at_different_points_of_the_interval(
+    hass: HomeAssistant, load_unit: Callable[..., Awaitable[LoadedUnit]]
+) -> None:
+    """Two units set up together do not read in the same second: half an interval apart."""
+    first, second = [await load_unit(options=PER_POLL) for _ in range(2)]
+    for _ in range(2):
+        await advance(hass, 11)
+    due = [
+        handle.when()
+        for loaded in (first, second)
+        for handle in _refresh_timers(hass, loaded.entry.runtime_data)
+    ]
+    assert len(due) == 2
+    apart = abs(due[0] - due[1]) % 10
+    # 5 s apart, give or take Home Assistant's own jitter of up to half a second.
+    assert 4.4 <= apart <= 5.6
+
+
+def _refresh_timers(hass: HomeAssistant, coordinator: object) -> list[asyncio.TimerHandle]:
+    from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
+
+    return [
+        handle
+        for handle in get_scheduled_timer_handles(hass.loop)
+        if getattr(handle._callback, "__self__", None) is coordinator
+    ]
+
+
+# -------------------------------------------------------------------- start-up
+
+
+@pytest.fixture
+def home_assistant_starting(hass: HomeAssistant) -> Iterator[None]:
+    """Home Assistant in its start, when it waits for every entry to be set up."""
+    hass.set_state(CoreState.not_running)
+    with patch("custom_components.daly_bms.coordinator.STARTUP_BUDGET", 0.3):
+        yield
+    hass.set_state(CoreState.running)
+
+
+@pytest.mark.usefixtures("home_assistant_starting")
+async def test_unit_asleep_at_start_gives_way_and_is_set_up_later(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """A sleeping unit does not hold up Home Assistant's start: it is retried afterwards."""
+    radio = add_simulated_unit()
+    radio.unit.force_sleep()
+    entry = await setup_entry(hass, radio, **PER_POLL)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == "startup_timeout"
+    assert not radio.connected
+    assert slot_stats(hass) == {}  # nothing left queued or held at the arbiter
+
+    # Home Assistant has started: the entry is retried (the unit woke meanwhile).
+    radio.unit.wake()
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("home_assistant_starting")
+async def test_awake_unit_at_start_is_read_in_one_connection(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """The first values come from the connection that learned the unit: no second one."""
+    radio = add_simulated_unit()
+    with connection_attempts() as attempts:
+        entry = await setup_entry(hass, radio, **PER_POLL)
+    assert entry.state is ConfigEntryState.LOADED
+    assert attempts == [radio.address]
+    assert state(hass, "sensor", radio, "soc").state not in (STATE_UNAVAILABLE, "unknown")
