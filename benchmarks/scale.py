@@ -21,8 +21,13 @@ And start-up: from entry setup to first values for 1 and 16 units set up togethe
 Home Assistant starts (goal: <= 5 s for one awake unit), and how long the setup of a unit
 that is asleep at start-up holds Home Assistant's start.
 
-Run: .venv/bin/python benchmarks/scale.py            (about two minutes)
-     .venv/bin/python benchmarks/scale.py --smoke    (4 units, 3 simulated minutes; JSON)
+Then how many units one proxy serves: 16 to 30 units connecting for each reading behind
+one 3-slot proxy, and units set to Stay connected taking slots for good (10 simulated
+minutes each).
+
+Run: .venv/bin/python benchmarks/scale.py            (a minute or two)
+     .venv/bin/python benchmarks/scale.py --smoke    (5 units, 2 of them staying connected,
+                                                       3 simulated minutes; JSON, for CI)
 """
 
 from __future__ import annotations
@@ -30,8 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 import itertools
 import json
@@ -41,21 +44,25 @@ import statistics
 import sys
 import time
 from typing import Any
-from unittest.mock import AsyncMock, Mock, patch
+from unittest.mock import patch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simtime import SimTimeLoop
-
-INTERVAL_S = 10
-SLOTS_PER_PROXY = 3
-CONNECT_S = 1.0
-ANSWER_LATENCY_S = 0.05
-ADVERTISING_INTERVAL_S = 2.0
-LAG_PROBE_S = 0.5
-DOMAIN = "daly_bms"
-FINISHED = "Finished fetching"
+from hass_fleet import (
+    CONNECT_S,
+    INTERVAL_S,
+    SLOTS_PER_PROXY,
+    LagProbe,
+    SlotHolds,
+    add_entries,
+    build_fleet,
+    home_assistant,
+    percentile,
+    run_on_sim_time,
+    set_up,
+    slot_stats_of,
+    watch_readings,
+)
 
 
 @dataclass
@@ -65,6 +72,7 @@ class Fleet:
     units: int
     proxies: int
     minutes: float
+    stay: int = 0
     readings: int = 0
     failed: int = 0
     expected: float = 0.0
@@ -74,6 +82,7 @@ class Fleet:
     most_starts_in_one_second: int = 0
     slot_waits: int = 0
     longest_slot_wait_s: float = 0.0
+    slot_held_s: float = 0.0
     no_slot_failures: int = 0
     lag_p50_ms: float = 0.0
     lag_p99_ms: float = 0.0
@@ -107,222 +116,26 @@ class Startup:
     setup_s: float
     first_values_s: list[float]
     loaded: int
+    not_ready_reasons: list[str]
 
 
-# ------------------------------------------------------------------ Home Assistant
-
-
-@contextmanager
-def _bluetooth_without_adapters() -> Iterator[None]:
-    """Let HA's bluetooth start with no local adapter (as the tests' fixtures do)."""
-    from habluetooth import manager as bluetooth_manager, scanner as bluetooth_scanner
-
-    bluetooth_scanner.OriginalBleakScanner.stop = AsyncMock()  # type: ignore[method-assign]
-    mgmt = Mock()
-    mgmt.setup = AsyncMock(return_value=None)
-    with ExitStack() as stack:
-        stack.enter_context(patch("habluetooth.util.recover_adapter"))
-        stack.enter_context(patch("bluetooth_auto_recovery.recover_adapter"))
-        stack.enter_context(
-            patch("bluetooth_adapters.systems.platform.system", return_value="Linux")
-        )
-        stack.enter_context(patch("bluetooth_adapters.systems.linux.LinuxAdapters.refresh"))
-        stack.enter_context(patch("bluetooth_adapters.systems.linux.LinuxAdapters.adapters", {}))
-        stack.enter_context(patch.object(bluetooth_scanner.OriginalBleakScanner, "start"))
-        stack.enter_context(patch.object(bluetooth_scanner, "HaScanner"))
-        stack.enter_context(patch.object(bluetooth_manager, "MGMTBluetoothCtl", return_value=mgmt))
-        yield
-
-
-class _Readings(logging.Handler):
-    """Collects the coordinator's end-of-refresh lines: who, when, success."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(logging.DEBUG)
-        self._loop = loop
-        self.done: list[tuple[str, float, bool]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg.startswith(FINISHED):
-            name, _seconds, success = record.args  # type: ignore[misc]
-            self.done.append((name, self._loop.time(), bool(success)))
-
-
-def _watch_readings(loop: asyncio.AbstractEventLoop) -> _Readings:
-    logger = logging.getLogger("custom_components.daly_bms")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    readings = _Readings(loop)
-    logger.addHandler(readings)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    # Only the coordinator's line is wanted: frame dumps would cost more than the reading.
-    logging.getLogger("custom_components.daly_bms.protocol").setLevel(logging.INFO)
-    return readings
-
-
-async def _home_assistant(body: Callable[[Any], Awaitable[Any]], *, starting: bool) -> Any:
-    """Run `body(hass)` in a Home Assistant with bluetooth set up and daly_bms loadable."""
-    from homeassistant import loader
-    from homeassistant.core import CoreState
-    from homeassistant.setup import async_setup_component
-    from pytest_homeassistant_custom_component.common import async_test_home_assistant
-
-    import custom_components  # noqa: F401  (this repository's, before HA looks for it)
-
-    with _bluetooth_without_adapters():
-        initial = CoreState.not_running if starting else CoreState.running
-        async with async_test_home_assistant(initial_state=initial) as hass:
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            assert await async_setup_component(hass, "bluetooth", {})
-            await hass.async_block_till_done()
-            try:
-                return await body(hass)
-            finally:
-                await hass.async_stop(force=True)
-
-
-def _build_fleet(hass: Any, units: int, proxies: int, *, asleep: int = 0) -> list[Any]:
-    """Start `proxies` simulated proxies and put `units` units behind them; returns radios."""
-    from simproxy import SimulatedBluetoothProxy
-    from simulator.clock import ManualClock
-    from simulator.faults import FaultInjector, FaultKind
-    from simulator.unit import SimulatedUnit
-
-    clock = ManualClock()
-    radios = []
-    started = []
-    for p in range(proxies):
-        proxy = SimulatedBluetoothProxy(
-            hass,
-            source=f"AA:BB:CC:DD:EE:{p:02X}",
-            name=f"Proxy {p + 1}",
-            connection_slots=SLOTS_PER_PROXY,
-        )
-        proxy.async_start()
-        started.append(proxy)
-    for i in range(units):
-        proxy = started[i % proxies]
-        address = f"C0:DA:1B:{i // 256:02X}:{i % 256:02X}:{i % proxies:02X}"
-        unit = SimulatedUnit(name="DL-" + address.replace(":", ""), address=address, clock=clock)
-        if i < asleep:
-            unit.force_sleep()
-        faults = FaultInjector(
-            probabilities={FaultKind.SLOW_CONNECT: 1.0}, connect_seconds=CONNECT_S
-        )
-        radios.append(proxy.add_unit(unit, latency=ANSWER_LATENCY_S, faults=faults))
-    for proxy in started:
-        proxy.async_start_advertising(ADVERTISING_INTERVAL_S)
-    return radios
-
-
-def _entries(hass: Any, radios: list[Any]) -> list[Any]:
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-    entries = []
-    for radio in radios:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=radio.address,
-            title=radio.unit.name,
-            data={"address": radio.address, "name": radio.unit.name},
-            options={"connection_mode": "per_poll", "poll_interval": INTERVAL_S},
-        )
-        entry.add_to_hass(hass)
-        entries.append(entry)
-    return entries
-
-
-async def _set_up(hass: Any, entries: list[Any]) -> tuple[float, dict[str, float]]:
-    """Set up daly_bms with every entry at once, as Home Assistant's start does.
-
-    Returns how long the setup took (what Home Assistant's start waits for) and, per entry
-    title, the seconds until its voltage sensor first showed a value.
-    """
-    from homeassistant.const import EVENT_STATE_CHANGED
-    from homeassistant.helpers import entity_registry as er
-    from homeassistant.setup import async_setup_component
-
-    loop = asyncio.get_running_loop()
-    titles = {entry.entry_id: entry.title for entry in entries}
-    first: dict[str, float] = {}
-    began = loop.time()
-
-    def on_state(event: Any) -> None:
-        new = event.data["new_state"]
-        if not event.data["entity_id"].endswith("_voltage") or new is None:
-            return
-        if new.state in ("unknown", "unavailable"):
-            return
-        entity = er.async_get(hass).async_get(event.data["entity_id"])
-        title = titles.get(entity.config_entry_id) if entity else None
-        if title is not None and title not in first:
-            first[title] = loop.time() - began
-
-    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, on_state)
-    assert await async_setup_component(hass, DOMAIN, {})
-    took = loop.time() - began
-    await hass.async_block_till_done()
-    unsubscribe()
-    return took, first
-
-
-def _slot_stats(hass: Any) -> dict[str, float]:
-    """Return the slot arbiter's counters, if this version of the integration has one."""
-    try:
-        from custom_components.daly_bms.slots import slot_stats
-    except ImportError:
-        return {}
-    return slot_stats(hass)
-
-
-# ------------------------------------------------------------------------- runs
-
-
-class _LagProbe:
-    """A timer every LAG_PROBE_S; records how late each firing ran."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self.lags: list[float] = []
-        self._handle: asyncio.TimerHandle | None = None
-
-    def start(self) -> None:
-        self._arm(self._loop.time() + LAG_PROBE_S)
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-
-    def _arm(self, when: float) -> None:
-        self._handle = self._loop.call_at(when, self._fire, when)
-
-    def _fire(self, when: float) -> None:
-        self.lags.append(self._loop.time() - when)
-        self._arm(when + LAG_PROBE_S)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-async def _steady(hass: Any, units: int, proxies: int, minutes: float, fleet: Fleet) -> None:
+async def _steady(
+    hass: Any, units: int, proxies: int, minutes: float, fleet: Fleet, stay: int
+) -> None:
     from homeassistant.core import StateMachine
 
     loop = asyncio.get_running_loop()
-    radios = _build_fleet(hass, units, proxies)
-    entries = _entries(hass, radios)
-    readings = _watch_readings(loop)
-    await _set_up(hass, entries)
+    started, radios = build_fleet(hass, units, proxies)
+    entries = add_entries(hass, radios, stay=stay)
+    readings = watch_readings(loop)
+    await set_up(hass, entries)
     loaded = [e for e in entries if e.state.value == "loaded"]
     assert len(loaded) == units, [e.reason for e in entries if e not in loaded]
     # Let the readings find their places in the interval before measuring.
     await asyncio.sleep(3 * INTERVAL_S)
-    waits_before = _slot_stats(hass)
+    waits_before = slot_stats_of(hass, restart_longest=True)
     readings.done.clear()
+    holds = SlotHolds(loop, started)
 
     writes = 0
     original = StateMachine.async_set_internal
@@ -332,7 +145,7 @@ async def _steady(hass: Any, units: int, proxies: int, minutes: float, fleet: Fl
         writes += 1
         return original(self, *args, **kwargs)
 
-    probe = _LagProbe(loop)
+    probe = LagProbe(loop)
     duration = minutes * 60
     with patch.object(StateMachine, "async_set_internal", counting):
         probe.start()
@@ -342,7 +155,9 @@ async def _steady(hass: Any, units: int, proxies: int, minutes: float, fleet: Fl
         fleet.cpu_s = time.process_time() - cpu
         ended = loop.time()
         probe.stop()
+    holds.stop()
     fleet.state_writes = writes
+    fleet.slot_held_s = statistics.mean(holds.held) if holds.held else 0.0
 
     per_unit: dict[str, list[float]] = defaultdict(list)
     starts: Counter[int] = Counter()
@@ -363,9 +178,9 @@ async def _steady(hass: Any, units: int, proxies: int, minutes: float, fleet: Fl
         gaps.append(max(b - a for a, b in itertools.pairwise(times)))
     fleet.longest_gap_s = max(gaps)
     fleet.most_starts_in_one_second = max(starts.values(), default=0)
-    fleet.lag_p50_ms = 1000 * _percentile(probe.lags, 0.50)
-    fleet.lag_p99_ms = 1000 * _percentile(probe.lags, 0.99)
-    after = _slot_stats(hass)
+    fleet.lag_p50_ms = 1000 * percentile(probe.lags, 0.50)
+    fleet.lag_p99_ms = 1000 * percentile(probe.lags, 0.99)
+    after = slot_stats_of(hass)
     fleet.slot_waits = int(after.get("waits", 0) - waits_before.get("waits", 0))
     fleet.longest_slot_wait_s = after.get("longest_wait_s", 0.0)
     fleet.no_slot_failures = int(after.get("no_slot", 0) - waits_before.get("no_slot", 0))
@@ -374,7 +189,7 @@ async def _steady(hass: Any, units: int, proxies: int, minutes: float, fleet: Fl
 
 async def _baseline(hass: Any, units: int, proxies: int, minutes: float) -> float:
     """CPU of the same fleet advertising for the same time, with no entry set up."""
-    _build_fleet(hass, units, proxies)
+    build_fleet(hass, units, proxies)
     await asyncio.sleep(3 * INTERVAL_S)
     cpu = time.process_time()
     await asyncio.sleep(minutes * 60)
@@ -382,39 +197,31 @@ async def _baseline(hass: Any, units: int, proxies: int, minutes: float) -> floa
 
 
 async def _startup(hass: Any, units: int, proxies: int, asleep: int) -> Startup:
-    radios = _build_fleet(hass, units, proxies, asleep=asleep)
-    entries = _entries(hass, radios)
-    _watch_readings(asyncio.get_running_loop())
-    took, first = await _set_up(hass, entries)
+    _, radios = build_fleet(hass, units, proxies, asleep=asleep)
+    entries = add_entries(hass, radios)
+    watch_readings(asyncio.get_running_loop())
+    took, first = await set_up(hass, entries)
     loaded = sum(1 for entry in entries if entry.state.value == "loaded")
-    return Startup(units, took, sorted(first.values()), loaded)
+    reasons = [e.error_reason_translation_key for e in entries if e.error_reason_translation_key]
+    return Startup(units, took, sorted(first.values()), loaded, reasons)
 
 
-def _run[T](coro: Callable[[], Awaitable[T]]) -> tuple[T, float]:
-    loop = SimTimeLoop()
-    asyncio.set_event_loop(loop)
-    wall = time.perf_counter()
-    try:
-        result = loop.run_until_complete(coro())
-        # Home Assistant drops its instance one iteration after it closed.
-        loop.run_until_complete(asyncio.sleep(0))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-    return result, time.perf_counter() - wall
+def measure_fleet(
+    units: int, proxies: int, minutes: float, *, baseline: bool = True, stay: int = 0
+) -> Fleet:
+    """Run `units` units behind `proxies` proxies for `minutes` simulated minutes.
 
-
-def measure_fleet(units: int, proxies: int, minutes: float, *, baseline: bool = True) -> Fleet:
-    """Run `units` units behind `proxies` proxies for `minutes` simulated minutes."""
-    fleet = Fleet(units, proxies, minutes)
-    _, fleet.wall_s = _run(
-        lambda: _home_assistant(
-            lambda hass: _steady(hass, units, proxies, minutes, fleet), starting=False
+    The first `stay` units are set to Stay connected, the others connect for each reading.
+    """
+    fleet = Fleet(units, proxies, minutes, stay=stay)
+    _, fleet.wall_s = run_on_sim_time(
+        lambda: home_assistant(
+            lambda hass: _steady(hass, units, proxies, minutes, fleet, stay), starting=False
         )
     )
     if baseline:
-        fleet.baseline_cpu_s, _ = _run(
-            lambda: _home_assistant(
+        fleet.baseline_cpu_s, _ = run_on_sim_time(
+            lambda: home_assistant(
                 lambda hass: _baseline(hass, units, proxies, minutes), starting=False
             )
         )
@@ -423,8 +230,8 @@ def measure_fleet(units: int, proxies: int, minutes: float, *, baseline: bool = 
 
 def measure_startup(units: int, proxies: int, *, asleep: int = 0) -> Startup:
     """Set up `units` entries while Home Assistant starts; seconds to first values."""
-    result, _ = _run(
-        lambda: _home_assistant(lambda hass: _startup(hass, units, proxies, asleep), starting=True)
+    result, _ = run_on_sim_time(
+        lambda: home_assistant(lambda hass: _startup(hass, units, proxies, asleep), starting=True)
     )
     return result
 
@@ -443,6 +250,7 @@ def _print_fleets(fleets: list[Fleet]) -> None:
             lambda f: f"{f.longest_gap_s:.1f} s ({f.longest_gap_s / INTERVAL_S:.2f} int.)",
         ),
         ("most readings begun in one second", lambda f: f"{f.most_starts_in_one_second}"),
+        ("slot held per reading (mean)", lambda f: f"{f.slot_held_s:.2f} s"),
         ("slot waits (longest)", lambda f: f"{f.slot_waits} ({f.longest_slot_wait_s:.1f} s)"),
         ("failed readings (no slot)", lambda f: f"{f.failed} ({f.no_slot_failures})"),
         ("event-loop lag p50 / p99", lambda f: f"{f.lag_p50_ms:.2f} / {f.lag_p99_ms:.2f} ms"),
@@ -465,6 +273,23 @@ def _print_fleets(fleets: list[Fleet]) -> None:
                 f"x{fleet.own_cpu_ms_per_reading / base.own_cpu_ms_per_reading:.2f}, "
                 f"process CPU per reading x{fleet.cpu_ms_per_reading / base.cpu_ms_per_reading:.2f}"
             )
+
+
+def _print_capacity(fleets: list[Fleet]) -> None:
+    print(
+        f"one proxy with {SLOTS_PER_PROXY} slots, {INTERVAL_S} s interval "
+        f"({fleets[0].minutes:g} simulated minutes each):"
+    )
+    print(
+        "  units (stay connected)  readings/unit/interval  longest without reading"
+        "  slot waits (longest)  failed"
+    )
+    for f in fleets:
+        print(
+            f"  {f.units:>5} ({f.stay}){'':>14}{f.readings_per_unit_interval:>8.2f}"
+            f"{f.longest_gap_s:>17.1f} s ({f.longest_gap_s / INTERVAL_S:.2f} int.)"
+            f"{f.slot_waits:>11} ({f.longest_slot_wait_s:.1f} s){f.failed:>9}"
+        )
 
 
 def _print_startup(startups: list[Startup], asleep: Startup) -> None:
@@ -493,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.smoke:
-        fleet = measure_fleet(4, 1, 3.0, baseline=False)
+        fleet = measure_fleet(5, 1, 3.0, baseline=False, stay=2)
         startup = measure_startup(4, 1)
         asleep = measure_startup(1, 1, asleep=1)
         print(
@@ -509,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     fleets = [measure_fleet(n, p, args.minutes) for n, p in ((1, 1), (16, 4), (64, 4))]
     _print_fleets(fleets)
+    capacity = [
+        measure_fleet(n, 1, 10, baseline=False, stay=stay)
+        for n, stay in ((16, 0), (24, 0), (27, 0), (30, 0), (3, 3), (11, 2), (14, 2))
+    ]
+    _print_capacity(capacity)
     startups = [measure_startup(1, 1), measure_startup(16, 4)]
     _print_startup(startups, measure_startup(1, 1, asleep=1))
     return 0

@@ -51,8 +51,7 @@ class Path:
     def counts(self, address: str, *, connected: bool) -> bool:
         """Return True when the scanner's report already counts a link of ours to `address`."""
         report = self.allocations
-        if report is None:
-            return True
+        assert report is not None, "only scanners with a slot report are counted"
         if report.allocated:
             return address in report.allocated
         # A scanner that reports counts but no addresses: a link that is up is in the count.
@@ -122,8 +121,8 @@ class SlotArbiter:
         self._units: dict[str, UnitSlots] = {}
         self._leases: dict[str, _Lease] = {}
         self._waiters: list[_Waiter] = []
-        # source -> address -> when a just-released slot no longer counts as coming free
-        self._releasing: dict[str, dict[str, float]] = {}
+        # source -> address -> the timer that ends the grace of a slot just given back
+        self._releasing: dict[str, dict[str, asyncio.TimerHandle]] = {}
         self._issues = SlotIssues(hass)
         self._unsubscribe: CALLBACK_TYPE | None = None
         self.waits = 0
@@ -156,6 +155,10 @@ class SlotArbiter:
             if self._unsubscribe is not None:
                 self._unsubscribe()
                 self._unsubscribe = None
+            for released in self._releasing.values():
+                for timer in released.values():
+                    timer.cancel()
+            self._releasing.clear()
             self._issues.clear_all()
             self._hass.data.pop(DATA_ARBITER, None)
 
@@ -211,10 +214,26 @@ class SlotArbiter:
             report = _report(lease.source)
             # Still listed, or a report without addresses: the scanner has not seen it go.
             if report is not None and (not report.allocated or unit.address in report.allocated):
-                deadline = self._hass.loop.time() + RELEASE_GRACE
-                self._releasing.setdefault(lease.source, {})[unit.address] = deadline
-                self._hass.loop.call_at(deadline, self._async_settle)
+                released = self._releasing.setdefault(lease.source, {})
+                if (timer := released.get(unit.address)) is not None:
+                    timer.cancel()
+                released[unit.address] = self._hass.loop.call_later(
+                    RELEASE_GRACE, self._grace_over, lease.source, unit.address
+                )
         self._async_settle()
+
+    @callback
+    def _grace_over(self, source: str, address: str) -> None:
+        """A slot given back was not reported free in time: it counts as taken now."""
+        self._forget_release(source, address)
+        self._async_settle()
+
+    def _forget_release(self, source: str, address: str) -> None:
+        released = self._releasing.get(source, {})
+        if (timer := released.pop(address, None)) is not None:
+            timer.cancel()
+        if not released:
+            self._releasing.pop(source, None)
 
     # -------------------------------------------------------------- looking around
 
@@ -252,7 +271,6 @@ class SlotArbiter:
     @callback
     def _async_settle(self) -> None:
         """Grant slots to waiters in order; refuse those for whom none can come free."""
-        self._expire_releasing()
         # Counted once per pass: each grant in the pass takes one from the count.
         pending: dict[str, tuple[int, bool]] = {}
 
@@ -344,23 +362,13 @@ class SlotArbiter:
                     # Read here so an abandoned future does not log "never retrieved".
                     waiter.future.exception()
 
-    def _expire_releasing(self) -> None:
-        now = self._hass.loop.time()
-        for source, released in list(self._releasing.items()):
-            for address, deadline in list(released.items()):
-                if deadline <= now:
-                    del released[address]
-            if not released:
-                del self._releasing[source]
-
     @callback
     def _async_on_allocations(self, report: HaBluetoothSlotAllocations) -> None:
         """A scanner reported its slots: slots given back are now counted as free."""
-        if (released := self._releasing.get(report.source)) is not None:
-            for address in list(released):
-                # A report without addresses came after the release: it counts it.
-                if not report.allocated or address not in report.allocated:
-                    del released[address]
+        for address in list(self._releasing.get(report.source, {})):
+            # A report without addresses came after the release: it counts it.
+            if not report.allocated or address not in report.allocated:
+                self._forget_release(report.source, address)
         self._async_settle()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from unittest.mock import patch
 
 import bleak_retry_connector
+from habluetooth import Allocations
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STARTED,
@@ -24,10 +25,12 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 
+from custom_components.daly_bms.phases import PollPhases, next_reading_delay, spread_fraction
 from custom_components.daly_bms.slots import slot_stats
-from simproxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy, SimulatedProxyScanner
 from simulator.radio import RadioUnit
-from tests.ha_bluetooth import SlotHolders
+from simulator.unit import SimulatedUnit
+from tests.ha_bluetooth import SlotHolders, connect_through_home_assistant
 
 from .common import DOMAIN, LoadedUnit, advance, setup_entry, state
 
@@ -275,10 +278,14 @@ async def test_a_turn_that_never_comes_ends_in_the_reason(
     others = await fill_proxy()
     await others.release(1)
     slow.radio.latency = 0.3
-    with patch("custom_components.daly_bms.slots.SLOT_WAIT_LIMIT", 0.05):
+    with (
+        patch("custom_components.daly_bms.slots.SLOT_WAIT_LIMIT", 0.05),
+        connection_attempts() as attempts,
+    ):
         await asyncio.gather(
             slow.entry.runtime_data.async_refresh(), waiting.entry.runtime_data.async_refresh()
         )
+    assert attempts == [slow.radio.address]
     assert slow.entry.runtime_data.last_update_success
     failure = waiting.entry.runtime_data.last_exception
     assert getattr(failure, "translation_key", None) == "no_connection_slot"
@@ -295,13 +302,13 @@ async def test_unload_while_waiting_for_a_turn_lets_go(
     others = await fill_proxy()
     await others.release(1)
     slow.radio.latency = 0.2
-    reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
-    queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
-    await asyncio.sleep(0.05)
     with connection_attempts() as attempts:
+        reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
+        queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
+        await asyncio.sleep(0.05)
         assert await hass.config_entries.async_unload(waiting.entry.entry_id)
         await asyncio.gather(reading, queued)
-    assert waiting.radio.address not in attempts
+    assert attempts == [slow.radio.address]
     assert not waiting.radio.connected
 
 
@@ -380,3 +387,143 @@ async def test_awake_unit_at_start_is_read_in_one_connection(
     assert entry.state is ConfigEntryState.LOADED
     assert attempts == [radio.address]
     assert state(hass, "sensor", radio, "soc").state not in (STATE_UNAVAILABLE, "unknown")
+
+
+# ----------------------------------------------------- what scanners report
+
+
+class _CountOnlyScanner(SimulatedProxyScanner):
+    """A proxy on older firmware: it reports how many slots are free, not who holds them."""
+
+    def get_allocations(self) -> Allocations | None:
+        allocations = super().get_allocations()
+        if allocations is None:
+            return None
+        return Allocations(allocations.adapter, allocations.slots, allocations.free, [])
+
+
+async def _second_proxy(hass: HomeAssistant, *, slots: int | None) -> SimulatedBluetoothProxy:
+    proxy = SimulatedBluetoothProxy(
+        hass,
+        source="AA:BB:CC:DD:EE:01",
+        name="Old proxy",
+        connection_slots=slots,
+    )
+    with patch("simproxy.proxy.SimulatedProxyScanner", _CountOnlyScanner):
+        proxy.async_start()
+    return proxy
+
+
+async def _unit_behind(
+    hass: HomeAssistant, proxy: SimulatedBluetoothProxy, number: int
+) -> tuple[RadioUnit, Any]:
+    address = f"C0:DA:1B:00:01:{number:02X}"
+    unit = SimulatedUnit(name="DL-" + address.replace(":", ""), address=address)
+    radio = proxy.add_unit(unit, latency=LATENCY)
+    proxy.async_advertise(radio)
+    entry = await setup_entry(hass, radio, **PER_POLL)
+    assert entry.state is ConfigEntryState.LOADED
+    return radio, entry
+
+
+@pytest.mark.usefixtures("simulated_proxy")
+async def test_proxy_that_reports_only_counts_is_shared_in_turn(
+    hass: HomeAssistant,
+) -> None:
+    """A one-slot proxy that names no holders: two units still take turns, none fails."""
+    proxy = await _second_proxy(hass, slots=1)
+    try:
+        behind = [await _unit_behind(hass, proxy, n) for n in range(2)]
+        ours = {radio.address for radio, _ in behind}
+        with our_links_at_once(proxy, ours) as at_once, connection_attempts() as attempts:
+            await asyncio.gather(*(entry.runtime_data.async_refresh() for _, entry in behind))
+        assert all(entry.runtime_data.last_update_success for _, entry in behind)
+        assert max(at_once) == 1
+        assert sorted(attempts) == sorted(ours)
+        # Long after the last reading, its slot no longer counts as coming free: with the
+        # slot taken by another device, a reading is refused at once instead of waiting.
+        await advance(hass, 5)
+        others = SlotHolders([], [])
+        radio = proxy.add_unit(SimulatedUnit(name="DL-OTHER", address="C0:DA:1B:00:01:FF"))
+        proxy.async_advertise(radio)
+        others.links.append(await connect_through_home_assistant(hass, radio))
+        with connection_attempts() as attempts:
+            await behind[0][1].runtime_data.async_refresh()
+        assert attempts == []
+        await others.release()
+    finally:
+        proxy.async_stop()
+
+
+@pytest.mark.usefixtures("simulated_proxy")
+async def test_scanner_without_a_slot_limit_is_never_waited_for(hass: HomeAssistant) -> None:
+    """A scanner that reports no slots sets no limit: units behind it read at once."""
+    proxy = await _second_proxy(hass, slots=None)
+    try:
+        behind = [await _unit_behind(hass, proxy, n) for n in range(3)]
+        waits = slot_stats(hass)["waits"]
+        await asyncio.gather(*(entry.runtime_data.async_refresh() for _, entry in behind))
+        assert all(entry.runtime_data.last_update_success for _, entry in behind)
+        assert slot_stats(hass)["waits"] == waits
+    finally:
+        proxy.async_stop()
+
+
+async def test_reading_cancelled_while_waiting_gives_up_its_place(
+    hass: HomeAssistant,
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """A reading cancelled in line (Home Assistant stopping) never connects afterwards."""
+    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
+    others = await fill_proxy()
+    await others.release(1)
+    slow.radio.latency = 0.2
+    with connection_attempts() as attempts:
+        reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
+        queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
+        await asyncio.sleep(0.05)
+        queued.cancel()
+        await reading
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        await hass.async_block_till_done()
+    assert attempts == [slow.radio.address]
+    assert not waiting.radio.connected
+
+
+def test_next_reading_keeps_each_unit_on_its_phase() -> None:
+    """Readings fall on the unit's point of the interval, never more than one apart."""
+    # On time: the next one a whole interval after the one that began on the phase.
+    assert next_reading_delay(now=101.6, started=100.3, interval=10, phase=0.0) == pytest.approx(
+        8.4
+    )
+    # Right after setup: the first point of the phase after the setup's reading.
+    assert next_reading_delay(now=104.2, started=103.0, interval=10, phase=0.5) == pytest.approx(
+        0.8
+    )
+    # A reading that waited past its successor's turn: the one after that, not at once.
+    assert next_reading_delay(now=112.0, started=100.3, interval=10, phase=0.0) == pytest.approx(
+        8.0
+    )
+
+
+def test_phases_spread_the_units_behind_each_scanner() -> None:
+    """Any number of units behind one scanner lie evenly spread; others do not disturb them."""
+    assert [spread_fraction(i) for i in range(8)] == [
+        0.0,
+        0.5,
+        0.25,
+        0.75,
+        0.125,
+        0.625,
+        0.375,
+        0.875,
+    ]
+    phases = PollPhases()
+    assert [phases.take(f"unit {i}", "proxy A") for i in range(3)] == [0.0, 0.5, 0.25]
+    assert phases.take("unit 9", "proxy B") == 0.0
+    assert phases.take("unit 1", "proxy A") == 0.5  # kept while it stays
+    phases.give_back("unit 0")
+    assert phases.take("unit 7", "proxy A") == 0.0  # the freed phase is handed out again
+    assert phases.take("unit 2", "proxy B") == 0.5  # heard better elsewhere: a phase there
