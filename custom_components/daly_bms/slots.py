@@ -118,8 +118,10 @@ class SlotArbiter:
     def __init__(self, hass: HomeAssistant) -> None:
         """Start with no units; allocation reports are followed while any unit is here."""
         self._hass = hass
-        self._units: dict[str, UnitSlots] = {}
-        self._leases: dict[str, _Lease] = {}
+        # Keyed by handle, not address: the config flow's check of a unit may take a turn
+        # while the unit's own entry is loaded.
+        self._units: set[UnitSlots] = set()
+        self._leases: dict[UnitSlots, _Lease] = {}
         self._waiters: list[_Waiter] = []
         # source -> address -> the timer that ends the grace of a slot just given back
         self._releasing: dict[str, dict[str, asyncio.TimerHandle]] = {}
@@ -137,7 +139,7 @@ class SlotArbiter:
     ) -> UnitSlots:
         """Add a unit; it asks for slots through the returned handle."""
         unit = UnitSlots(self, address, name, mode, on_slot_free)
-        self._units[unit.address] = unit
+        self._units.add(unit)
         if self._unsubscribe is None:
             self._unsubscribe = get_manager().async_register_allocation_callback(
                 self._async_on_allocations
@@ -149,8 +151,7 @@ class SlotArbiter:
         """Drop a unit, its slot and its place in line; the last one out closes up."""
         self.release(unit)
         self._drop_waiter(unit, NoFreeSlotError(f"{unit.name}: the integration let go of it"))
-        if self._units.get(unit.address) is unit:
-            del self._units[unit.address]
+        self._units.discard(unit)
         if not self._units:
             if self._unsubscribe is not None:
                 self._unsubscribe()
@@ -195,7 +196,7 @@ class SlotArbiter:
     @callback
     def connected(self, unit: UnitSlots) -> None:
         """Note that `unit`'s link is up, and through which scanner it went."""
-        if (lease := self._leases.get(unit.address)) is None:
+        if (lease := self._leases.get(unit)) is None:
             return
         lease.connected = True
         for path in self.paths(unit.address):
@@ -207,7 +208,7 @@ class SlotArbiter:
     @callback
     def release(self, unit: UnitSlots) -> None:
         """Give `unit`'s slot back and let the next in line have it."""
-        lease = self._leases.pop(unit.address, None)
+        lease = self._leases.pop(unit, None)
         if lease is None:
             return
         if lease.source is not None and lease.connected:
@@ -302,7 +303,7 @@ class SlotArbiter:
     def _grant(self, waiter: _Waiter, source: str | None) -> None:
         unit = waiter.unit
         self._waiters.remove(waiter)
-        self._leases[unit.address] = _Lease(unit.address, source, unit.stays)
+        self._leases[unit] = _Lease(unit.address, source, unit.stays)
         unit.starved = False
         if not waiter.future.done():
             waiter.future.set_result(None)
@@ -322,8 +323,8 @@ class SlotArbiter:
         """Count, for the scanners in `paths`, the slots our units need and others hold."""
         sources = {p.source for p in paths}
         stay = each = 0
-        for address, unit in self._units.items():
-            if sources.isdisjoint(p.source for p in self.paths(address)):
+        for unit in self._units:
+            if sources.isdisjoint(p.source for p in self.paths(unit.address)):
                 continue
             if unit.stays:
                 stay += 1
@@ -344,9 +345,9 @@ class SlotArbiter:
 
     def _wake_starved(self, free: Callable[[Path], int]) -> None:
         """Let a unit refused earlier read at once when a slot in its reach frees."""
-        waiting = {w.unit.address for w in self._waiters}
-        for unit in list(self._units.values()):
-            if not unit.starved or unit.address in waiting:
+        waiting = {w.unit for w in self._waiters}
+        for unit in list(self._units):
+            if not unit.starved or unit in waiting:
                 continue
             limited = [p for p in self.paths(unit.address) if p.allocations is not None]
             if any(free(p) > 0 for p in limited):
@@ -377,6 +378,17 @@ def _report(source: str) -> HaBluetoothSlotAllocations | None:
     reports = get_manager().async_current_allocations(source) or []
     # A scanner that reports 0 slots has not told its slots (yet): no limit is known.
     return next((report for report in reports if report.slots > 0), None)
+
+
+@callback
+def _nothing() -> None:
+    """A one-off connection has no reading to bring forward when a slot frees."""
+
+
+@callback
+def async_register_check(hass: HomeAssistant, address: str, name: str) -> UnitSlots:
+    """Register a one-off connection (the config flow's check) that takes its turn too."""
+    return async_get_arbiter(hass).register(address, name, ConnectionMode.PER_POLL, _nothing)
 
 
 @callback

@@ -14,7 +14,8 @@ from unittest.mock import patch
 
 import bleak_retry_connector
 from habluetooth import Allocations
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import SOURCE_BLUETOOTH, ConfigEntryState
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STARTED,
     EVENT_STATE_CHANGED,
@@ -228,6 +229,25 @@ async def test_stay_connected_units_count_against_the_slots_they_hold(
     assert await hass.config_entries.async_unload(staying[0].entry.entry_id)
     await advance(hass, 90)
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_adding_a_unit_behind_a_full_proxy_is_told_at_once(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+) -> None:
+    """The config flow's check takes its turn too: a full proxy is said without a try."""
+    radio = add_simulated_unit()
+    service_info = bluetooth.async_last_service_info(hass, radio.address, connectable=True)
+    flow = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=service_info
+    )
+    await fill_proxy()
+    with connection_attempts() as attempts:
+        result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["errors"] == {"base": "no_connection_slot"}
+    assert attempts == []
+    assert slot_stats(hass) == {}  # the check left nothing behind at the arbiter
 
 
 # ---------------------------------------------------------------- taking turns
