@@ -19,12 +19,12 @@ import logging
 from typing import Final
 
 from habluetooth import HaBluetoothSlotAllocations, get_manager
-from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, ConnectionMode
 from .errors import NoFreeSlotError
+from .scanners import Path, scanner_paths, slot_report
 from .slot_issue import SlotIssues, SlotNeed
 
 _LOGGER = logging.getLogger(__package__)
@@ -37,25 +37,6 @@ SLOT_WAIT_LIMIT: Final = 120.0
 RELEASE_GRACE: Final = 3.0
 
 DATA_ARBITER: Final[HassKey[SlotArbiter]] = HassKey(f"{DOMAIN}_slot_arbiter")
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    """A scanner that hears a unit; `allocations` None when it reports no slot limit."""
-
-    source: str
-    name: str
-    rssi: int
-    allocations: HaBluetoothSlotAllocations | None
-
-    def counts(self, address: str, *, connected: bool) -> bool:
-        """Return True when the scanner's report already counts a link of ours to `address`."""
-        report = self.allocations
-        assert report is not None, "only scanners with a slot report are counted"
-        if report.allocated:
-            return address in report.allocated
-        # A scanner that reports counts but no addresses: a link that is up is in the count.
-        return connected and report.free < report.slots
 
 
 @dataclass(slots=True)
@@ -149,6 +130,8 @@ class SlotArbiter:
     @callback
     def unregister(self, unit: UnitSlots) -> None:
         """Drop a unit, its slot and its place in line; the last one out closes up."""
+        if unit not in self._units:
+            return
         self.release(unit)
         self._drop_waiter(unit, NoFreeSlotError(f"{unit.name}: the integration let go of it"))
         self._units.discard(unit)
@@ -161,7 +144,8 @@ class SlotArbiter:
                     timer.cancel()
             self._releasing.clear()
             self._issues.clear_all()
-            self._hass.data.pop(DATA_ARBITER, None)
+            if self._hass.data.get(DATA_ARBITER) is self:
+                del self._hass.data[DATA_ARBITER]
 
     # ------------------------------------------------------------------- leasing
 
@@ -199,7 +183,7 @@ class SlotArbiter:
         if (lease := self._leases.get(unit)) is None:
             return
         lease.connected = True
-        for path in self.paths(unit.address):
+        for path in scanner_paths(self._hass, unit.address):
             report = path.allocations
             if report is not None and unit.address in report.allocated:
                 lease.source = path.source
@@ -212,7 +196,7 @@ class SlotArbiter:
         if lease is None:
             return
         if lease.source is not None and lease.connected:
-            report = _report(lease.source)
+            report = slot_report(lease.source)
             # Still listed, or a report without addresses: the scanner has not seen it go.
             if report is not None and (not report.allocated or unit.address in report.allocated):
                 released = self._releasing.setdefault(lease.source, {})
@@ -235,25 +219,6 @@ class SlotArbiter:
             timer.cancel()
         if not released:
             self._releasing.pop(source, None)
-
-    # -------------------------------------------------------------- looking around
-
-    @callback
-    def paths(self, address: str) -> list[Path]:
-        """Return the connectable scanners that hear `address`, strongest first."""
-        found = [
-            Path(
-                device.scanner.source,
-                device.scanner.name,
-                device.advertisement.rssi,
-                _report(device.scanner.source),
-            )
-            for device in bluetooth.async_scanner_devices_by_address(
-                self._hass, address, connectable=True
-            )
-        ]
-        found.sort(key=lambda path: path.rssi, reverse=True)
-        return found
 
     def _pending(self, path: Path) -> tuple[int, bool]:
         """Return how many of our links through `path` its report does not count yet, and
@@ -283,7 +248,7 @@ class SlotArbiter:
 
         for waiter in list(self._waiters):
             unit = waiter.unit
-            paths = self.paths(unit.address)
+            paths = scanner_paths(self._hass, unit.address)
             limited = [p for p in paths if p.allocations is not None]
             if len(limited) < len(paths) or not paths:
                 # A scanner without a slot limit, or none at all: nothing to wait for here.
@@ -324,7 +289,7 @@ class SlotArbiter:
         sources = {p.source for p in paths}
         stay = each = 0
         for unit in self._units:
-            if sources.isdisjoint(p.source for p in self.paths(unit.address)):
+            if sources.isdisjoint(p.source for p in scanner_paths(self._hass, unit.address)):
                 continue
             if unit.stays:
                 stay += 1
@@ -349,7 +314,9 @@ class SlotArbiter:
         for unit in list(self._units):
             if not unit.starved or unit in waiting:
                 continue
-            limited = [p for p in self.paths(unit.address) if p.allocations is not None]
+            limited = [
+                p for p in scanner_paths(self._hass, unit.address) if p.allocations is not None
+            ]
             if any(free(p) > 0 for p in limited):
                 unit.starved = False
                 unit.on_slot_free()
@@ -371,13 +338,6 @@ class SlotArbiter:
             if not report.allocated or address not in report.allocated:
                 self._forget_release(report.source, address)
         self._async_settle()
-
-
-def _report(source: str) -> HaBluetoothSlotAllocations | None:
-    """Return the slot report of the scanner `source`; None when it sets no limit."""
-    reports = get_manager().async_current_allocations(source) or []
-    # A scanner that reports 0 slots has not told its slots (yet): no limit is known.
-    return next((report for report in reports if report.slots > 0), None)
 
 
 @callback
