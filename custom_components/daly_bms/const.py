@@ -39,3 +39,12 @@ CONNECT_ATTEMPTS: Final = 3
 # its first reading within this many seconds (asleep, out of reach, no slot) gives way and
 # is set up in the background once Home Assistant runs. An awake unit needs 1-3 s.
 STARTUP_BUDGET: Final = 8.0
+
+# A battery bank is a config entry of its own, marked in its data; its choices are options.
+CONF_KIND: Final = "kind"
+KIND_BANK: Final = "bank"
+CONF_MEMBERS: Final = "members"
+CONF_SUM_AVAILABLE: Final = "sum_available"
+CONF_PARALLEL_LIMIT: Final = "parallel_limit"
+DEFAULT_BANK_NAME: Final = "Battery bank"
+MIN_BANK_MEMBERS: Final = 2

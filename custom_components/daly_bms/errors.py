@@ -18,8 +18,8 @@ from .protocol import (
     DalyTimeoutError,
 )
 
-# Translation keys (the "exceptions" section of strings.json). Every key a user can be shown
-# is declared here, and nowhere else.
+# Translation keys of the "exceptions" section of strings.json: every translated error the
+# integration raises names one of these. The config flow's form errors reuse two of them.
 NO_CONNECTION_SLOT: Final = "no_connection_slot"
 NOT_HEARD: Final = "not_heard"
 CANNOT_CONNECT: Final = "cannot_connect"
@@ -30,20 +30,6 @@ MOS_NOT_FOLLOWED: Final = "mos_not_followed"
 MOS_NOT_CONFIRMED: Final = "mos_not_confirmed"
 MOS_NOT_SUPPORTED: Final = "mos_not_supported"
 STARTUP_TIMEOUT: Final = "startup_timeout"
-EXCEPTION_KEYS: Final = frozenset(
-    {
-        NO_CONNECTION_SLOT,
-        NOT_HEARD,
-        CANNOT_CONNECT,
-        NOT_ANSWERING,
-        TIMEOUT,
-        CONNECTION_LOST,
-        MOS_NOT_FOLLOWED,
-        MOS_NOT_CONFIRMED,
-        MOS_NOT_SUPPORTED,
-        STARTUP_TIMEOUT,
-    }
-)
 
 # Everything a link or a request can raise that means "the unit is not usable right now".
 # Besides bleak's own errors, BlueZ's D-Bus and the proxies' API raise EOFError or an
