@@ -39,7 +39,7 @@ def smoke() -> dict[str, Any]:
 def test_every_unit_is_read_every_interval_though_three_share_one_slot(
     smoke: dict[str, Any],
 ) -> None:
-    """No reading fails, none is missed, and the units that connect per reading took turns."""
+    """No reading fails and none is missed, though three units have one slot between them."""
     fleet = smoke["fleet"]
     assert fleet["failed"] == 0
     assert fleet["no_slot_failures"] == 0
@@ -47,7 +47,7 @@ def test_every_unit_is_read_every_interval_though_three_share_one_slot(
     assert fleet["readings"] >= fleet["expected"] - fleet["units"]
     assert fleet["per_unit_min"] >= fleet["expected"] / fleet["units"] - 1
     assert fleet["longest_gap_s"] <= 2 * INTERVAL_S
-    assert fleet["slot_waits"] > 0
+    assert fleet["not_loaded"] == 0
 
 
 def test_readings_that_change_nothing_write_no_state(smoke: dict[str, Any]) -> None:

@@ -178,7 +178,8 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     ) -> None:
         """Time the next reading to this unit's phase among the units its scanner hears."""
         now = self.hass.loop.time()
-        phase = async_get_phases(self.hass).take(self.address, info.source if info else "")
+        group = f"{info.source if info else ''} {self.connection_mode}"
+        phase = async_get_phases(self.hass).take(self.address, group)
         delay = next_reading_delay(
             now=now, started=started, interval=self.poll_interval, phase=phase
         )

@@ -3,9 +3,11 @@
 Home Assistant starts every coordinator's next refresh on a whole second (plus a fraction
 of a second of jitter), so units set up together would all read in the same second, every
 interval, and queue for the same proxy slots. Each unit instead gets its own phase: a
-fraction of its interval. Phases are handed out per scanner (the adapter or proxy that hears
-the unit best), so that any number of units behind one proxy lie evenly spread (0, 1/2,
-1/4, 3/4, 1/8, ...), and a unit keeps its phase while others come and go.
+fraction of its interval. Phases are handed out per group - the scanner (adapter or proxy)
+that hears the unit best, and whether the unit stays connected, since only units that
+connect for each reading take turns for slots - so that any number of units in a group lie
+evenly spread (0, 1/2, 1/4, 3/4, 1/8, ...), and a unit keeps its phase while others come
+and go.
 """
 
 from __future__ import annotations
@@ -48,20 +50,20 @@ def next_reading_delay(*, now: float, started: float, interval: float, phase: fl
 
 
 class PollPhases:
-    """Hands out phases to the units behind each scanner, and takes them back."""
+    """Hands out phases to the units of each group, and takes them back."""
 
     def __init__(self) -> None:
         """Start with every phase free."""
-        # address -> (scanner source, index in that scanner's sequence)
+        # address -> (group, index in that group's sequence)
         self._taken: dict[str, tuple[str, int]] = {}
 
     @callback
-    def take(self, address: str, source: str) -> float:
-        """Return the phase of the unit at `address` behind `source`, kept while it stays."""
+    def take(self, address: str, group: str) -> float:
+        """Return the phase of the unit at `address` in `group`, kept while it stays there."""
         taken = self._taken.get(address)
-        if taken is None or taken[0] != source:
-            used = {index for other, index in self._taken.values() if other == source}
-            taken = (source, next(i for i in range(len(used) + 1) if i not in used))
+        if taken is None or taken[0] != group:
+            used = {index for other, index in self._taken.values() if other == group}
+            taken = (group, next(i for i in range(len(used) + 1) if i not in used))
             self._taken[address] = taken
         return spread_fraction(taken[1])
 
