@@ -99,6 +99,20 @@ async def _shown(hass: HomeAssistant, issue: ir.IssueEntry) -> str:
     return text.format(**(issue.translation_placeholders or {}))
 
 
+async def _two_units_and_one_free_slot(
+    load_unit: Callable[..., Awaitable[LoadedUnit]],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
+    latency: float,
+) -> tuple[LoadedUnit, LoadedUnit]:
+    """Two units connecting per reading; other devices hold all slots but one. The first
+    unit answers after `latency` real seconds, so a reading of the second waits for it."""
+    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
+    others = await fill_proxy()
+    await others.release(1)
+    slow.radio.latency = latency
+    return slow, waiting
+
+
 # ------------------------------------------------------------------ a full proxy
 
 
@@ -294,10 +308,7 @@ async def test_a_turn_that_never_comes_ends_in_the_reason(
     fill_proxy: Callable[[], Awaitable[SlotHolders]],
 ) -> None:
     """A reading that holds the one free slot too long: the waiting unit gives up, saying why."""
-    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
-    others = await fill_proxy()
-    await others.release(1)
-    slow.radio.latency = 0.3
+    slow, waiting = await _two_units_and_one_free_slot(load_unit, fill_proxy, 0.3)
     with (
         patch("custom_components.daly_bms.slots.SLOT_WAIT_LIMIT", 0.05),
         connection_attempts() as attempts,
@@ -311,23 +322,26 @@ async def test_a_turn_that_never_comes_ends_in_the_reason(
     assert getattr(failure, "translation_key", None) == "no_connection_slot"
 
 
-async def test_unload_while_waiting_for_a_turn_lets_go(
+@pytest.mark.parametrize("stop", ["unload", "cancel"])
+async def test_reading_that_stops_waiting_never_connects(
     hass: HomeAssistant,
-    simulated_proxy: SimulatedBluetoothProxy,
     load_unit: Callable[..., Awaitable[LoadedUnit]],
     fill_proxy: Callable[[], Awaitable[SlotHolders]],
+    stop: str,
 ) -> None:
-    """The entry unloads while its reading waits: it never connects, the unit is free."""
-    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
-    others = await fill_proxy()
-    await others.release(1)
-    slow.radio.latency = 0.2
+    """The entry unloads, or the reading is cancelled (Home Assistant stopping), while it
+    waits in line: it gives up its place, never connects, and the unit stays free."""
+    slow, waiting = await _two_units_and_one_free_slot(load_unit, fill_proxy, 0.2)
     with connection_attempts() as attempts:
         reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
         queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
         await asyncio.sleep(0.05)
-        assert await hass.config_entries.async_unload(waiting.entry.entry_id)
-        await asyncio.gather(reading, queued)
+        if stop == "unload":
+            assert await hass.config_entries.async_unload(waiting.entry.entry_id)
+        else:
+            queued.cancel()
+        await asyncio.gather(reading, queued, return_exceptions=True)
+        await hass.async_block_till_done()
     assert attempts == [slow.radio.address]
     assert not waiting.radio.connected
 
@@ -487,29 +501,6 @@ async def test_scanner_without_a_slot_limit_is_never_waited_for(hass: HomeAssist
         assert slot_stats(hass)["waits"] == waits
     finally:
         proxy.async_stop()
-
-
-async def test_reading_cancelled_while_waiting_gives_up_its_place(
-    hass: HomeAssistant,
-    load_unit: Callable[..., Awaitable[LoadedUnit]],
-    fill_proxy: Callable[[], Awaitable[SlotHolders]],
-) -> None:
-    """A reading cancelled in line (Home Assistant stopping) never connects afterwards."""
-    slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
-    others = await fill_proxy()
-    await others.release(1)
-    slow.radio.latency = 0.2
-    with connection_attempts() as attempts:
-        reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
-        queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
-        await asyncio.sleep(0.05)
-        queued.cancel()
-        await reading
-        with pytest.raises(asyncio.CancelledError):
-            await queued
-        await hass.async_block_till_done()
-    assert attempts == [slow.radio.address]
-    assert not waiting.radio.connected
 
 
 def test_next_reading_keeps_each_unit_on_its_phase() -> None:
