@@ -36,16 +36,9 @@ from .errors import (
 )
 from .health import UnitHealth
 from .link import UnitLink
-from .operations import (
-    MosNotFollowedError,
-    MosSwitch,
-    mos_switchable,
-    read_settings,
-    read_versions,
-    switch_mos,
-)
+from .operations import MosNotFollowedError, mos_unknown, read_settings, read_versions, switch_mos
 from .phases import async_get_phases, next_reading_delay
-from .protocol import DalyClient, DalyDeviceInfo, DalySettings, DalyStatus
+from .protocol import DalyClient, DalyDeviceInfo, DalySettings, DalyStatus, MosBank
 from .slots import async_get_arbiter
 
 type DalyConfigEntry = ConfigEntry[DalyCoordinator]
@@ -229,12 +222,12 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             self.hass, self.async_refresh(), f"{DOMAIN} {self.address} {why}"
         )
 
-    async def async_set_mos(self, switch: MosSwitch, on: bool) -> None:
+    async def async_set_mos(self, bank: MosBank, on: bool) -> None:
         """Switch a MOSFET bank on the user's explicit request, then show the unit's state."""
-        if not mos_switchable(self.data.status, switch):
+        if not self.data.status.capabilities.can_switch(bank):
             raise unit_error(HomeAssistantError, MOS_NOT_SUPPORTED, self.name)
         try:
-            status = await self._link.run(lambda client: switch_mos(client, switch, on))
+            status = await self._link.run(lambda client: switch_mos(client, bank, on))
         except MosNotFollowedError as err:
             self._show_status(err.status)
             key = MOS_NOT_FOLLOWED if err.confirmed else MOS_NOT_CONFIRMED
@@ -242,7 +235,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         except LinkFailure as err:
             if err.reached_unit and not self._link.shut_down:
                 # The command may have been carried out or not: unknown until a reading tells.
-                unknown = switch.unknown(self.data.status)
+                unknown = mos_unknown(self.data.status, bank)
                 self.async_set_updated_data(replace(self.data, status=unknown))
             raise unit_error(HomeAssistantError, err.key, self.name, err) from err
         finally:

@@ -14,6 +14,7 @@ from .protocol import (
     DalyConnectionError,
     DalyError,
     DalyFrameError,
+    DalyNotRecognizedError,
     DalyNotSupportedError,
     DalyTimeoutError,
 )
@@ -86,8 +87,12 @@ def failure_key(err: BaseException, *, connected: bool) -> str:
         return NOT_HEARD
     if isinstance(err, NO_PATH_ERRORS):
         return NO_CONNECTION_SLOT
-    if isinstance(err, DalyNotSupportedError):
+    if isinstance(err, DalyNotRecognizedError):
+        # Connected, but silent to every dialect: asleep (or not a Daly at all).
         return NOT_ANSWERING
+    if isinstance(err, DalyNotSupportedError):
+        # The dialect lacks a write; the only writes the integration makes switch a MOS.
+        return MOS_NOT_SUPPORTED
     if isinstance(err, (DalyTimeoutError, DalyFrameError, TimeoutError)):
         return TIMEOUT
     if connected or isinstance(err, DalyConnectionError):

@@ -28,7 +28,7 @@ from .errors import (
     describe,
     failure_key,
 )
-from .protocol import DalyClient, Dialect, UnitMemory
+from .protocol import DalyClient, UnitMemory
 from .slots import UnitSlots
 
 _LOGGER = logging.getLogger(__package__)
@@ -98,7 +98,6 @@ class UnitLink:
         self._lock = asyncio.Lock()
         self._bleak: BleakClient | None = None
         self._client: DalyClient | None = None
-        self.dialect: Dialect | None = None
         # What the protocol learned about the unit; every connection's client shares it.
         self._memory = UnitMemory()
         self._shut_down = False
@@ -188,7 +187,7 @@ class UnitLink:
         self._bleak = bleak_client
         client = new_client(bleak_client, self._memory)
         # The memory makes the client ask in the dialect the last connection found first.
-        self.dialect = await client.start()
+        await client.start()
         self._client = client
         return client
 
