@@ -39,6 +39,9 @@ SOURCE = "strings.json"
 ENGLISH = "en"
 REFERENCE = re.compile(r"\[%key:([a-z0-9_]+(?:::[a-z0-9_-]+)+)%\]")
 OWN_PREFIX = ("component", DOMAIN)
+# The frontend formats texts as ICU messages, where an apostrophe before a brace starts a
+# quoted literal: the placeholder would be shown as written instead of filled in.
+QUOTED_BRACE = re.compile(r"'[{}]")
 
 Key = tuple[str, ...]
 Tree = dict[str, Any]
@@ -91,10 +94,10 @@ def reference_target(text: str) -> Key | None:
         return None
     match = REFERENCE.fullmatch(text)
     if match is None:
-        raise TranslationError(f"{text!r}: a reference must be the whole text")
+        raise TranslationError("a reference must be the whole text")
     parts = tuple(match[1].split("::"))
     if parts[: len(OWN_PREFIX)] != OWN_PREFIX or len(parts) == len(OWN_PREFIX):
-        raise TranslationError(f"{text!r}: only keys of component::{DOMAIN} can be referenced")
+        raise TranslationError(f"only keys of component::{DOMAIN} can be referenced")
     return parts[len(OWN_PREFIX) :]
 
 
@@ -202,14 +205,14 @@ def check(package: Path = PACKAGE) -> list[Report]:
     """Return a report for every language of `package`."""
     source = Source.load(package)
     english = source.english()
+    # A referencing text needs no translation of its own: build fills it in.
+    own = {key: english[key] for key in source.texts if key not in source.references}
     reports = []
     for language in languages(package):
         path = package / "translations" / f"{language}.json"
         text = path.read_text(encoding="utf-8")
         texts = dict(leaves(_read(path)))
         report = Report(language)
-        # A referencing text needs no translation of its own: build fills it in.
-        own = {key: english[key] for key in source.texts if key not in source.references}
         report.missing = {
             key: english_text for key, english_text in own.items() if key not in texts
         }
@@ -221,7 +224,9 @@ def check(package: Path = PACKAGE) -> list[Report]:
                 report.empty.append(key)
                 continue
             expected, found = placeholders(english[key]), placeholders(translated)
-            if found is None or found != expected:
+            if QUOTED_BRACE.search(translated):
+                report.placeholders.append(f"{dotted(key)}: an apostrophe before a brace")
+            elif found is None or found != expected:
                 report.placeholders.append(
                     f"{dotted(key)}: {sorted(found) if found is not None else 'unreadable'}"
                     f", English has {sorted(expected or ())}"
