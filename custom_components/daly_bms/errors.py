@@ -30,6 +30,7 @@ CONNECTION_LOST: Final = "connection_lost"
 MOS_NOT_FOLLOWED: Final = "mos_not_followed"
 MOS_NOT_CONFIRMED: Final = "mos_not_confirmed"
 MOS_NOT_SUPPORTED: Final = "mos_not_supported"
+STARTUP_TIMEOUT: Final = "startup_timeout"
 
 # Everything a link or a request can raise that means "the unit is not usable right now".
 # Besides bleak's own errors, BlueZ's D-Bus and the proxies' API raise EOFError or an
@@ -50,6 +51,10 @@ NO_PATH_ERRORS: Final[tuple[type[Exception], ...]] = (
 
 class UnitNotInRangeError(bleak_retry_connector.BleakNotFoundError):
     """No adapter or proxy currently hears the unit."""
+
+
+class NoFreeSlotError(bleak_retry_connector.BleakOutOfConnectionSlotsError):
+    """Every adapter and proxy that hears the unit is full, and no slot is about to free."""
 
 
 class LinkShutDownError(DalyConnectionError):
