@@ -15,7 +15,12 @@ from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .entity import entity_unique_id
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:

@@ -13,15 +13,13 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .bank_binary_sensor import async_setup_bank_binary_sensors
 from .bank_coordinator import is_bank
-from .const import DOMAIN
 from .coordinator import DalyConfigEntry
 from .data import DalyData
-from .entity import DalyEntity, DalyEntityDescription, entity_unique_id
+from .entity import DalyEntity, DalyEntityDescription, async_remove_replaced
 from .protocol import BatteryState, DalyStatus, MosBank, needs_attention
 
 MOS_KEYS = tuple(f"{bank}_mos" for bank in MosBank)
@@ -83,11 +81,7 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     # MOS states were binary sensors while no dialect had a confirmed MOS write; every
     # dialect's MOS is a switch now, and the old entries would linger as "not provided".
-    registry = er.async_get(hass)
-    for key in MOS_KEYS:
-        unique_id = entity_unique_id(coordinator.address, key)
-        if entity_id := registry.async_get_entity_id(BINARY_SENSOR_DOMAIN, DOMAIN, unique_id):
-            registry.async_remove(entity_id)
+    async_remove_replaced(hass, coordinator, BINARY_SENSOR_DOMAIN, MOS_KEYS)
     async_add_entities(
         DalyBinarySensor(coordinator, description)
         for description in BINARY_SENSORS

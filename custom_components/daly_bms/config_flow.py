@@ -17,6 +17,7 @@ from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -36,12 +37,14 @@ from .bank_flow import (
 from .bank_members import is_bank_entry
 from .const import (
     CONF_CONNECTION_MODE,
+    CONF_INVERT_CURRENT,
     CONF_KIND,
     CONF_MEMBERS,
     CONF_POLL_INTERVAL,
     CONNECT_ATTEMPTS,
     DEFAULT_BANK_NAME,
     DEFAULT_CONNECTION_MODE,
+    DEFAULT_INVERT_CURRENT,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
     KIND_BANK,
@@ -289,7 +292,7 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class DalyOptionsFlow(OptionsFlowWithReload):
-    """Poll interval and connection mode; they take effect when the entry reloads."""
+    """Poll interval, connection mode, current sign; they take effect when the entry reloads."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options."""
@@ -298,6 +301,7 @@ class DalyOptionsFlow(OptionsFlowWithReload):
                 data={
                     CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
                     CONF_CONNECTION_MODE: user_input[CONF_CONNECTION_MODE],
+                    CONF_INVERT_CURRENT: bool(user_input[CONF_INVERT_CURRENT]),
                 }
             )
         schema = vol.Schema(
@@ -318,6 +322,7 @@ class DalyOptionsFlow(OptionsFlowWithReload):
                         mode=SelectSelectorMode.LIST,
                     )
                 ),
+                vol.Required(CONF_INVERT_CURRENT): BooleanSelector(),
             }
         )
         current = {
@@ -326,6 +331,9 @@ class DalyOptionsFlow(OptionsFlowWithReload):
             ),
             CONF_CONNECTION_MODE: self.config_entry.options.get(
                 CONF_CONNECTION_MODE, DEFAULT_CONNECTION_MODE
+            ),
+            CONF_INVERT_CURRENT: self.config_entry.options.get(
+                CONF_INVERT_CURRENT, DEFAULT_INVERT_CURRENT
             ),
         }
         return self.async_show_form(

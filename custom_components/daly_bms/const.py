@@ -9,6 +9,8 @@ DOMAIN: Final = "daly_bms"
 
 CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_CONNECTION_MODE: Final = "connection_mode"
+# For firmware that reports discharging as positive current (the protocol says charging is).
+CONF_INVERT_CURRENT: Final = "invert_current"
 
 
 class ConnectionMode(StrEnum):
@@ -22,6 +24,11 @@ DEFAULT_POLL_INTERVAL: Final = 10
 MIN_POLL_INTERVAL: Final = 2
 MAX_POLL_INTERVAL: Final = 3600
 DEFAULT_CONNECTION_MODE: Final = ConnectionMode.PERSISTENT
+DEFAULT_INVERT_CURRENT: Final = False
+
+# The factory sleep time of the manuals (seconds): what "Never sleep" switched off restores
+# when the unit's own earlier sleep time is not known.
+DEFAULT_SLEEP_TIME: Final = 3600
 
 # Settings change only when someone edits them in the phone app, so they are re-read
 # now and then rather than on every poll.

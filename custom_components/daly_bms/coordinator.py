@@ -12,14 +12,17 @@ from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
     CONF_CONNECTION_MODE,
+    CONF_INVERT_CURRENT,
     CONF_POLL_INTERVAL,
     DEFAULT_CONNECTION_MODE,
+    DEFAULT_INVERT_CURRENT,
     DEFAULT_POLL_INTERVAL,
+    DEFAULT_SLEEP_TIME,
     DOMAIN,
     SETTINGS_EVERY_POLLS,
     STARTUP_BUDGET,
@@ -30,15 +33,37 @@ from .errors import (
     MOS_NOT_CONFIRMED,
     MOS_NOT_FOLLOWED,
     MOS_NOT_SUPPORTED,
+    SETTING_NOT_FOLLOWED,
+    SETTING_NOT_SUPPORTED,
+    SETTING_OUT_OF_RANGE,
     STARTUP_TIMEOUT,
+    SWITCH_NOT_FOLLOWED,
     LinkFailure,
     unit_error,
 )
 from .health import UnitHealth
 from .link import UnitLink
-from .operations import MosNotFollowedError, mos_unknown, read_settings, read_versions, switch_mos
+from .lockout import SleepLockout
+from .operations import (
+    MosNotFollowedError,
+    SettingNotFollowedError,
+    mos_unknown,
+    read_settings,
+    read_versions,
+    switch_mos,
+    write_setting,
+)
 from .phases import async_get_phases, next_reading_delay
-from .protocol import DalyClient, DalyDeviceInfo, DalySettings, DalyStatus, MosBank
+from .protocol import (
+    NEVER_SLEEP,
+    DalyClient,
+    DalyDeviceInfo,
+    DalySettingRangeError,
+    DalySettings,
+    DalyStatus,
+    MosBank,
+    Setting,
+)
 from .slots import async_get_arbiter
 
 type DalyConfigEntry = ConfigEntry[DalyCoordinator]
@@ -59,6 +84,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self.connection_mode = ConnectionMode(
             entry.options.get(CONF_CONNECTION_MODE, DEFAULT_CONNECTION_MODE)
         )
+        self.invert_current = bool(entry.options.get(CONF_INVERT_CURRENT, DEFAULT_INVERT_CURRENT))
         super().__init__(
             hass,
             _LOGGER,
@@ -76,8 +102,11 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._link = UnitLink(hass, self.address, entry.title, self.connection_mode, self._slots)
         self._first_status: DalyStatus | None = None
         self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
+        self._lockout = SleepLockout(hass, entry.entry_id, entry.title)
         self._device_info: DalyDeviceInfo | None = None
         self._settings: DalySettings | None = None
+        # What "Never sleep" switched off goes back to: the unit's last sleep time seen.
+        self.sleep_time_to_restore = DEFAULT_SLEEP_TIME
         self._polls_until_settings = 0
         self._rssi: int | None = None
 
@@ -123,6 +152,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         """Stop polling and let go of the unit for good (unload and Home Assistant stop)."""
         await super().async_shutdown()
         self._health.clear_issue()
+        self._lockout.clear()
         await self._link.async_shutdown()
         self._slots.close()
         async_get_phases(self.hass).give_back(self.address)
@@ -183,13 +213,28 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     async def _async_read_settings(self, client: DalyClient) -> DalySettings | None:
         # A unit that does not tell this time keeps the settings it told before.
         self._polls_until_settings = SETTINGS_EVERY_POLLS - 1
-        return await read_settings(client) or self._settings
+        settings = await read_settings(client)
+        if settings is None:
+            return self._settings
+        self._take_settings(settings)
+        return settings
+
+    def _take_settings(self, settings: DalySettings) -> None:
+        """Keep settings the unit reported, and what they say about its sleep."""
+        self._settings = settings
+        if settings.sleep_time is not None and settings.sleep_time != NEVER_SLEEP:
+            self.sleep_time_to_restore = settings.sleep_time
 
     def _data(
         self, status: DalyStatus, info: bluetooth.BluetoothServiceInfoBleak | None
     ) -> DalyData:
+        """Every reading from the unit passes here once, as the unit reported it."""
         if info is not None:
             self._rssi = info.rssi
+        if self.invert_current:
+            # Before anything is derived from it: power, state and energy follow the sign.
+            status = status.with_current_inverted()
+        self._lockout.update(self._settings)
         assert self._device_info is not None
         return DalyData(
             status=status, settings=self._settings, device_info=self._device_info, rssi=self._rssi
@@ -241,9 +286,78 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         finally:
             # The settings block mirrors the MOS registers: re-read it next poll.
             self._polls_until_settings = 0
+        if self._settings is not None:
+            # The switch register now holds what was written: the lock-out check sees it
+            # at once rather than at the next settings read.
+            if bank is MosBank.CHARGE:
+                self._settings = replace(self._settings, charge_mos=on)
+            else:
+                self._settings = replace(self._settings, discharge_mos=on)
+        self._show_status(status)
+
+    async def async_set_setting(
+        self, key: str, value: float, label: str, *, switch: bool = False
+    ) -> None:
+        """Write a setting on the user's explicit request; show what the unit then reports.
+
+        `label` is the setting as the user sees it (the entity's name), for the messages;
+        `switch`: the user sees it as a switch, so a refusal names no values.
+        Raises a translated ServiceValidationError for a value out of range (nothing is
+        sent) and a translated HomeAssistantError when the unit does not take it.
+        """
+        setting = self.data.status.capabilities.setting(key)
+        if setting is None:
+            raise unit_error(HomeAssistantError, SETTING_NOT_SUPPORTED, self.name, setting=label)
+        try:
+            setting.raw(value)
+        except DalySettingRangeError as err:
+            raise unit_error(
+                ServiceValidationError,
+                SETTING_OUT_OF_RANGE,
+                self.name,
+                setting=label,
+                value=_shown(setting, value),
+                minimum=_shown(setting, setting.minimum),
+                maximum=_shown(setting, setting.maximum),
+            ) from err
+        try:
+            settings, status = await self._link.run(
+                lambda client: write_setting(client, key, value)
+            )
+        except SettingNotFollowedError as err:
+            self._take_settings(err.settings)
+            self._show_status(None)
+            if switch:
+                raise unit_error(
+                    HomeAssistantError, SWITCH_NOT_FOLLOWED, self.name, setting=label
+                ) from err
+            raise unit_error(
+                HomeAssistantError,
+                SETTING_NOT_FOLLOWED,
+                self.name,
+                setting=label,
+                value=_shown(setting, value),
+                actual=_shown(setting, err.actual),
+            ) from err
+        except LinkFailure as err:
+            raise unit_error(HomeAssistantError, err.key, self.name, err) from err
+        self._take_settings(settings)
         self._show_status(status)
 
     @callback
-    def _show_status(self, status: DalyStatus) -> None:
+    def _show_status(self, status: DalyStatus | None) -> None:
+        """Show a status read after a write (None: the last one) with the settings now."""
         self._health.answered()
-        self.async_set_updated_data(replace(self.data, status=status))
+        if status is None:
+            self._lockout.update(self._settings)
+            self.async_set_updated_data(replace(self.data, settings=self._settings))
+            return
+        self.async_set_updated_data(self._data(status, None))
+
+
+def _shown(setting: Setting, value: float | None) -> str:
+    """Return a setting's value for a message: a number with its unit, never a float tail."""
+    if value is None:
+        return "?"
+    unit = f" {setting.unit}" if setting.unit else ""
+    return f"{value:g}{unit}"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components import bluetooth
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo, format_mac
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import DalyCoordinator
+from .const import DOMAIN
+from .coordinator import DalyConfigEntry, DalyCoordinator
 from .data import DalyData
 from .product import product_line
 
@@ -86,3 +89,29 @@ def device_info(coordinator: DalyCoordinator) -> DeviceInfo:
 def entity_unique_id(address: str, key: str) -> str:
     """Return the unique id of the entity `key` of the unit at `address`."""
     return f"{format_mac(address)}_{key}"
+
+
+@callback
+def registered_keys(hass: HomeAssistant, entry: DalyConfigEntry, domain: str) -> frozenset[str]:
+    """Return the keys of the unit's `domain` entities an earlier run registered."""
+    prefix = entity_unique_id(entry.runtime_data.address, "")
+    return frozenset(
+        registered.unique_id.removeprefix(prefix)
+        for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if registered.domain == domain
+    )
+
+
+@callback
+def async_remove_replaced(
+    hass: HomeAssistant, coordinator: DalyCoordinator, domain: str, keys: Iterable[str]
+) -> None:
+    """Remove the unit's registered `domain` entities `keys`, which other entities replaced.
+
+    Otherwise they would linger in the registry as "no longer provided".
+    """
+    registry = er.async_get(hass)
+    for key in keys:
+        unique_id = entity_unique_id(coordinator.address, key)
+        if entity_id := registry.async_get_entity_id(domain, DOMAIN, unique_id):
+            registry.async_remove(entity_id)

@@ -31,6 +31,10 @@ MOS_NOT_FOLLOWED: Final = "mos_not_followed"
 MOS_NOT_CONFIRMED: Final = "mos_not_confirmed"
 MOS_NOT_SUPPORTED: Final = "mos_not_supported"
 STARTUP_TIMEOUT: Final = "startup_timeout"
+SETTING_NOT_FOLLOWED: Final = "setting_not_followed"
+SETTING_OUT_OF_RANGE: Final = "setting_out_of_range"
+SETTING_NOT_SUPPORTED: Final = "setting_not_supported"
+SWITCH_NOT_FOLLOWED: Final = "switch_not_followed"
 
 # Everything a link or a request can raise that means "the unit is not usable right now".
 # Besides bleak's own errors, BlueZ's D-Bus and the proxies' API raise EOFError or an
@@ -106,13 +110,18 @@ def describe(err: BaseException) -> str:
 
 
 def unit_error[ErrorT: HomeAssistantError](
-    kind: type[ErrorT], key: str, name: str, cause: BaseException | None = None
+    kind: type[ErrorT],
+    key: str,
+    name: str,
+    cause: BaseException | None = None,
+    **details: str,
 ) -> ErrorT:
     """Return a `kind` error with the translated message `key` about the unit `name`.
 
-    Every message names the unit; `cause` fills the technical detail where one is shown.
+    Every message names the unit; `cause` fills the technical detail where one is shown,
+    `details` the message's other placeholders.
     """
-    placeholders = {"name": name}
+    placeholders = {"name": name, **details}
     if cause is not None:
         placeholders["error"] = describe(cause)
     return kind(

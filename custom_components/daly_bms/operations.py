@@ -12,6 +12,7 @@ from .protocol import (
     DalyCommandError,
     DalyDeviceInfo,
     DalyNotSupportedError,
+    DalySettingNotFollowedError,
     DalySettings,
     DalyStatus,
     DalyTimeoutError,
@@ -79,3 +80,28 @@ async def switch_mos(client: DalyClient, bank: MosBank, on: bool) -> DalyStatus:
         _LOGGER.debug("MOS write failed, the unit reports: %s", err)
         confirmed = isinstance(err, DalyCommandError)
         raise MosNotFollowedError(err.status, confirmed=confirmed) from err
+
+
+class SettingNotFollowedError(Exception):
+    """The unit answered, and its settings do not show the value it was sent."""
+
+    def __init__(self, err: DalySettingNotFollowedError) -> None:
+        """Keep what the unit reports now."""
+        super().__init__(str(err))
+        self.settings = err.settings
+        self.actual = err.actual
+
+
+async def write_setting(
+    client: DalyClient, key: str, value: float
+) -> tuple[DalySettings, DalyStatus]:
+    """Write one setting, confirmed by the settings read back, then read the status.
+
+    The status shows what the setting changed (a new state of charge, a remaining capacity
+    against a new rating). Raises SettingNotFollowedError when the unit did not take it.
+    """
+    try:
+        settings = await client.set_setting(key, value)
+    except DalySettingNotFollowedError as err:
+        raise SettingNotFollowedError(err) from err
+    return settings, await client.read_status()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN, SensorEntity
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .bank_coordinator import is_bank
 from .bank_sensor import async_setup_bank_sensors
 from .coordinator import DalyConfigEntry
-from .entity import DalyEntity, entity_unique_id
+from .entity import DalyEntity, async_remove_replaced, registered_keys
 from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
@@ -28,12 +27,10 @@ async def async_setup_entry(
         async_setup_bank_sensors(entry, async_add_entities)
         return
     coordinator = entry.runtime_data
-    prefix = entity_unique_id(coordinator.address, "")
-    known = frozenset(
-        registered.unique_id.removeprefix(prefix)
-        for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        if registered.domain == SENSOR_DOMAIN
-    )
+    # A setting the unit's dialect can write is a number now, no longer a sensor as well.
+    writable = coordinator.data.status.capabilities.writable_settings
+    async_remove_replaced(hass, coordinator, SENSOR_DOMAIN, writable)
+    known = registered_keys(hass, entry, SENSOR_DOMAIN)
     async_add_entities(
         DalySensor(coordinator, description)
         for description in sensor_descriptions(coordinator.data, known)

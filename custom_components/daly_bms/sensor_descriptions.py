@@ -23,7 +23,6 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfPower,
     UnitOfTemperature,
-    UnitOfTime,
 )
 from homeassistant.helpers.typing import StateType
 
@@ -33,8 +32,6 @@ from .entity import DalyEntityDescription
 from .protocol import BatteryState, BatteryType, DalySettings, most_severe
 
 AMPERE_HOURS = "Ah"
-# A sleep time of 65535 s means "never": unknown reads better than 18 hours.
-NEVER_SLEEPS = 65535
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,8 +196,6 @@ class _Shown:
     options: list[str] | None = None
 
 
-# Home Assistant has no device class for charge; the unit still lets it graph.
-CHARGE = _Shown(None, AMPERE_HOURS, 1)
 CELL_VOLTS = _Shown(SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 3)
 PACK_VOLTS = _Shown(SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1)
 # Cell differences are judged in millivolts.
@@ -209,7 +204,6 @@ MILLIVOLTS = _Shown(
 )
 AMPERES = _Shown(SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 1)
 CELSIUS = _Shown(SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, 0)
-SECONDS = _Shown(SensorDeviceClass.DURATION, UnitOfTime.SECONDS)
 BATTERY_TYPES = _Shown(SensorDeviceClass.ENUM, options=[kind.value for kind in BatteryType])
 
 
@@ -232,15 +226,10 @@ def _setting(
     )
 
 
-def _sleep_time(data: DalyData) -> StateType:
-    sleep_time = None if data.settings is None else data.settings.sleep_time
-    return None if sleep_time == NEVER_SLEEPS else sleep_time
-
-
-# The settings registers shown as diagnostic sensors. The MOS settings are left out: the
-# switches already show them.
+# The settings registers shown as diagnostic sensors, read-only: protection limits, battery
+# type. The MOS settings are left out (the switches show them), and so are the settings a
+# user may change (rated capacity, sleep time: numbers, see number.py).
 SETTINGS_SENSORS: tuple[DalySensorEntityDescription, ...] = (
-    _setting("rated_capacity", CHARGE, lambda s: s.rated_capacity),
     _setting("cell_reference_voltage", CELL_VOLTS, lambda s: s.cell_reference_voltage),
     _setting("cell_overvoltage_warning", CELL_VOLTS, lambda s: s.cell_overvoltage_warning),
     _setting("cell_overvoltage_alarm", CELL_VOLTS, lambda s: s.cell_overvoltage_alarm),
@@ -284,8 +273,6 @@ SETTINGS_SENSORS: tuple[DalySensorEntityDescription, ...] = (
     _setting("balancing_start_delta", MILLIVOLTS, lambda s: s.balancing_start_delta),
     _setting("mos_overtemperature", CELSIUS, lambda s: s.mos_overtemperature),
     _setting("battery_type", BATTERY_TYPES, lambda s: s.battery_type),
-    # The entity exists for a unit that never sleeps; it shows unknown then.
-    replace(_setting("sleep_time", SECONDS, lambda s: s.sleep_time), value_fn=_sleep_time),
 )
 
 # Per cell and per probe: the templates the numbered sensors are made from.

@@ -9,6 +9,7 @@ from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.components.lovelace.dashboard import LovelaceStorage
 from homeassistant.config_entries import SOURCE_BLUETOOTH
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -122,6 +123,21 @@ async def test_auto_confirm_adds_the_batteries_and_the_bank_and_fills_the_dashbo
         if card["type"] == "gauge"
     }
     assert len(packs) == 2  # at different states of charge
+
+    # Each brand with its own firmware strings, the Daly software stored back to front
+    # as real units do and shown the right way round.
+    registry = dr.async_get(hass)
+    firmware = {
+        entry.title[:3]: {
+            (device.sw_version, device.hw_version)
+            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        }
+        for entry in units
+    }
+    assert firmware == {
+        "DL-": {("11_240123_K00T", "H2.0_103R_309F9F")},
+        "JHB": {("10_230607_B00T", "H1.2_102E_30XF")},
+    }
 
 
 async def test_without_auto_confirm_the_batteries_wait_in_discovered(

@@ -121,3 +121,13 @@ async def advance(hass: HomeAssistant, seconds: float) -> None:
 def writes(radio: RadioUnit) -> list[bytes]:
     """Return every request sent to the unit that was not a read."""
     return [request for request in radio.requests if request[1] != READ]
+
+
+async def switch_to(hass: HomeAssistant, radio: RadioUnit, key: str, on: bool) -> None:
+    """Turn the switch `key` of `radio`'s unit on or off, as the user would."""
+    await hass.services.async_call(
+        "switch",
+        "turn_on" if on else "turn_off",
+        {"entity_id": state(hass, "switch", radio, key).entity_id},
+        blocking=True,
+    )

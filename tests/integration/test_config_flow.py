@@ -247,14 +247,23 @@ async def test_options_change_poll_interval_and_connection_mode(
     assert result["type"] is FlowResultType.FORM
     schema = result["data_schema"].schema
     defaults = {str(key): key.description["suggested_value"] for key in schema}
-    assert defaults == {"poll_interval": 10, "connection_mode": "persistent"}
+    assert defaults == {
+        "poll_interval": 10,
+        "connection_mode": "persistent",
+        "invert_current": False,
+    }
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"poll_interval": 30, "connection_mode": "per_poll"}
+        result["flow_id"],
+        {"poll_interval": 30, "connection_mode": "per_poll", "invert_current": False},
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"poll_interval": 30, "connection_mode": "per_poll"}
+    assert entry.options == {
+        "poll_interval": 30,
+        "connection_mode": "per_poll",
+        "invert_current": False,
+    }
     coordinator = entry.runtime_data
     assert coordinator.poll_interval == 30
     assert coordinator.connection_mode == "per_poll"

@@ -11,6 +11,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from simulator import VersionStrings
 from simulator.radio import RadioUnit
 
 from .common import setup_entry
@@ -42,3 +43,33 @@ async def test_diagnostics_redact_address_and_name(
     dumped = json.dumps(diagnostics).upper()
     assert "40:D6:3C:32:23:A2" not in dumped
     assert "40D63C3223A2" not in dumped
+
+
+async def test_diagnostics_keep_the_versions_and_redact_the_serial_number(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    radio = add_simulated_unit(
+        name="JHB-50181201A494",
+        dialect="p81",
+        versions=VersionStrings(
+            software="12_260120_K00T",
+            hardware="H2.1_103E_30XF",
+            family="DL_HKMS_3.2.E",
+            serial_number="221LD091400444",
+            production_date="20221104",
+        ),
+    )
+    entry = await setup_entry(hass, radio, invert_current=True)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["device_info"] == {
+        "dialect": "p81",
+        "software_version": "12_260120_K00T",
+        "hardware_version": "H2.1_103E_30XF",
+        "serial_number": REDACTED,
+        "production_date": "2022-11-04",
+        "firmware_family": "DL_HKMS_3.2.E",
+    }
+    assert diagnostics["entry"]["options"] == {"invert_current": True}
+    assert "221LD091400444" not in json.dumps(diagnostics)

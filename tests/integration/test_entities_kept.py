@@ -31,18 +31,20 @@ async def test_enabled_setting_sensor_is_kept_when_settings_are_late(
     er.async_get(hass).async_get_or_create(
         "sensor",
         "daly_bms",
-        unique_id(radio, "rated_capacity"),
+        unique_id(radio, "cell_overvoltage_alarm"),
         config_entry=entry,
         disabled_by=None,
     )
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert state(hass, "sensor", radio, "rated_capacity").state == STATE_UNKNOWN
+    assert state(hass, "sensor", radio, "cell_overvoltage_alarm").state == STATE_UNKNOWN
 
     radio.unit.firmware.reports_settings = True
     for _ in range(10):  # settings are read again every tenth poll
         await advance(hass, 11)
-    assert float(state(hass, "sensor", radio, "rated_capacity").state) == pytest.approx(230.0)
+    limit = radio.unit.settings.limits.cell_overvoltage[1]
+    alarm = float(state(hass, "sensor", radio, "cell_overvoltage_alarm").state)
+    assert alarm == pytest.approx(limit, abs=6e-4)
 
 
 async def test_old_mos_binary_sensors_give_way_to_switches(

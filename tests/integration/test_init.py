@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -13,6 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simproxy import SimulatedBluetoothProxy
+from simulator import HardwareOffset, VersionStrings
 from simulator.radio import RadioUnit
 
 from .common import DOMAIN, entity_id, setup_entry, state, unique_id, unit_device, writes
@@ -55,6 +57,63 @@ async def test_100balance_unit_is_named_after_its_maker(
     device = unit_device(hass, entry, radio)
     assert device.manufacturer == "100balance"
     assert device.model == "Balance BMS 16S"
+
+
+@pytest.mark.parametrize(
+    ("unit_options", "software", "hardware"),
+    [
+        (
+            {
+                "versions": VersionStrings(
+                    software="11_240123_K00T",
+                    software_reversed=True,
+                    hardware="H2.0_103R_309F9F",
+                    production_date="20240229",
+                )
+            },
+            "11_240123_K00T",
+            "H2.0_103R_309F9F",
+        ),
+        (
+            {
+                "versions": VersionStrings(
+                    software="204012", hardware="SH39F003", hardware_offset=HardwareOffset.OLDER
+                )
+            },
+            "204012",
+            "SH39F003",
+        ),
+        (
+            {
+                "name": "JHB-50181201A495",
+                "dialect": "p81",
+                "versions": VersionStrings(
+                    software="12_260120_K00T",
+                    hardware="ESS-DL-BMS",
+                    family="DL_HKMS_3.2.E",
+                    serial_number="221LD091400444",
+                    production_date="20221104",
+                ),
+            },
+            "12_260120_K00T",
+            "ESS-DL-BMS",
+        ),
+    ],
+    ids=["d2 reversed software", "d2 older layout", "p81"],
+)
+async def test_device_shows_the_versions_as_real_units_lay_them_out(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    unit_options: dict[str, Any],
+    software: str,
+    hardware: str,
+) -> None:
+    radio = add_simulated_unit(**unit_options)
+    entry = await setup_entry(hass, radio)
+    device = unit_device(hass, entry, radio)
+    assert (device.sw_version, device.hw_version) == (software, hardware)
+    # The serial number identifies the unit: diagnostics only, and redacted there.
+    assert device.serial_number is None
 
 
 async def test_unit_not_heard_retries_with_a_reason(

@@ -11,7 +11,7 @@ import pytest
 
 from simulator.radio import RadioUnit
 
-from .common import advance, entity_id, setup_entry, state, unique_id, value
+from .common import advance, entity_id, mock_entry, setup_entry, state, unique_id, value
 
 SHORT_CIRCUIT = 2
 MOS_OFF_BY_SOFT_SWITCH = 4
@@ -181,7 +181,7 @@ async def test_settings_and_signal_are_disabled_diagnostics(
     radio = add_simulated_unit(capacity_ah=230.0)
     entry = await setup_entry(hass, radio)
     registry = er.async_get(hass)
-    keys = ("rated_capacity", "battery_type", "sleep_time", "cell_overvoltage_alarm", "rssi")
+    keys = ("battery_type", "cell_overvoltage_alarm", "rssi")
     for key in keys:
         entry_id = entity_id(hass, "sensor", radio, key)
         assert entry_id is not None
@@ -193,26 +193,31 @@ async def test_settings_and_signal_are_disabled_diagnostics(
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert value(hass, "sensor", radio, "rated_capacity") == 230.0
     assert state(hass, "sensor", radio, "battery_type").state == "lifepo4"
-    assert value(hass, "sensor", radio, "sleep_time") == 3600
     limit = radio.unit.settings.limits.cell_overvoltage[1]
     assert value(hass, "sensor", radio, "cell_overvoltage_alarm") == pytest.approx(limit, abs=6e-4)
     assert value(hass, "sensor", radio, "rssi") == radio.rssi
 
 
-async def test_unit_that_never_sleeps_shows_unknown_sleep_time(
+async def test_settings_a_user_may_change_are_numbers_not_sensors(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    """Sleep time 65535 means never: the sensor says unknown rather than 18 hours."""
+    """Rated capacity and sleep time were diagnostic sensors; the numbers replace them."""
     radio = add_simulated_unit()
-    assert radio.unit.firmware.write_register(0x8A, 0xFFFF)
+    entry = mock_entry(radio)
+    entry.add_to_hass(hass)
     registry = er.async_get(hass)
-    registry.async_get_or_create(
-        "sensor", "daly_bms", unique_id(radio, "sleep_time"), disabled_by=None
-    )
-    await setup_entry(hass, radio)
-    assert state(hass, "sensor", radio, "sleep_time").state == "unknown"
+    old = [
+        registry.async_get_or_create(
+            "sensor", "daly_bms", unique_id(radio, key), config_entry=entry, disabled_by=None
+        )
+        for key in ("rated_capacity", "sleep_time")
+    ]
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [registry.async_get(entity.entity_id) for entity in old] == [None, None]
+    assert value(hass, "number", radio, "rated_capacity") == 100.0
+    assert value(hass, "number", radio, "sleep_time") == 3600
 
 
 async def test_p81_unit_shows_its_readings_and_mos_switches(

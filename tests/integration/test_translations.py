@@ -281,8 +281,10 @@ def test_every_error_and_issue_key_the_code_names_has_a_text() -> None:
                     else None
                 )
                 if factory:
-                    # unit_error(kind, key, name[, cause]) fills {name}, and {error} from a cause.
+                    # unit_error(kind, key, name[, cause], **details) fills {name}, {error}
+                    # from a cause, and one placeholder per detail.
                     filled = {"name", "error"} if len(call.args) > 3 else {"name"}
+                    filled |= {keyword.arg for keyword in call.keywords if keyword.arg}
                 for key in found:
                     if issue:
                         texts = [strings["issues"][key]["title"]]

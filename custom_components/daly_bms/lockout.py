@@ -1,0 +1,75 @@
+"""The lock-out trap: a MOSFET switched off on a unit that falls asleep when idle.
+
+A switched-off MOSFET stops the current it carries; with no current the unit sleeps after
+its sleep time, and a sleeping unit answers nothing, so Home Assistant cannot switch the
+MOSFET back on. Only current (a charger, or a load through the other MOSFET) or the unit's
+button wakes it. While that can happen, a repair issue says so and names the ways out.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+from .protocol import NEVER_SLEEP, DalySettings
+
+SLEEP_LOCKOUT_ISSUE: Final = "sleep_lockout"
+
+
+def lockout_sleep_time(settings: DalySettings | None) -> int | None:
+    """Return the sleep time while a MOSFET is switched off on a unit that sleeps, else None.
+
+    Judged on the unit's own switch registers and sleep time; while either is unknown
+    nothing is claimed.
+    """
+    if settings is None or settings.sleep_time is None or settings.sleep_time == NEVER_SLEEP:
+        return None
+    if settings.charge_mos is False or settings.discharge_mos is False:
+        return settings.sleep_time
+    return None
+
+
+class SleepLockout:
+    """Raises and withdraws one unit's lock-out repair issue."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, name: str) -> None:
+        """Start with no issue raised."""
+        self._hass = hass
+        self._name = name
+        self._issue_id = f"{SLEEP_LOCKOUT_ISSUE}_{entry_id}"
+        # The sleep time the issue was raised with; None while no issue is raised.
+        self._raised_for: int | None = None
+
+    @callback
+    def update(self, settings: DalySettings | None) -> None:
+        """Raise the issue while the trap is set, withdraw it when it no longer is."""
+        sleep_time = lockout_sleep_time(settings)
+        if sleep_time is None:
+            self.clear()
+            return
+        if self._raised_for == sleep_time:
+            return
+        # Raised again when the sleep time changes, so the text names the one in force.
+        self._raised_for = sleep_time
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=SLEEP_LOCKOUT_ISSUE,
+            translation_placeholders={
+                "name": self._name,
+                "sleep_time": str(sleep_time),
+            },
+        )
+
+    @callback
+    def clear(self) -> None:
+        """Withdraw the issue if it was raised."""
+        if self._raised_for is not None:
+            self._raised_for = None
+            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
