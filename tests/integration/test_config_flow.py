@@ -145,13 +145,18 @@ async def test_confirm_when_unit_sleeps(
 async def test_confirm_silent_non_daly_device(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
-    """A device found only by its FFF0 service that never answers is not a Daly."""
+    """A device found only by its FFF0 service that never answers is not a Daly.
+
+    Renamed units and older modules may advertise FFF0 alone, so it is offered; the
+    connection check decides.
+    """
     device = ForeignDevice(name="BT-Thermo", address="C0:FF:EE:00:00:01", service_uuids=[FFF0])
     radio = simulated_proxy.add_unit(device)
     simulated_proxy.async_advertise(radio)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "bluetooth_confirm"
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "not_daly"}
@@ -400,18 +405,6 @@ async def test_discovery_of_a_device_with_foreign_maker_data_is_never_shown(
     result = await start_unit_flow(hass)
     assert set(result["data_schema"].schema["address"].container) == {daly.address}
     assert radio.requests == []
-
-
-async def test_discovery_of_fff0_without_maker_data_is_checked_by_connecting(
-    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
-) -> None:
-    """Renamed units and older modules may send only FFF0: offered, the check decides."""
-    device = ForeignDevice(name="Akku-2", address="C0:FF:EE:00:00:04", service_uuids=[FFF0])
-    radio = simulated_proxy.add_unit(device)
-    simulated_proxy.async_advertise(radio)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert flow["step_id"] == "bluetooth_confirm"
 
 
 async def test_confirm_device_without_daly_characteristics(
