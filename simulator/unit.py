@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .battery import Battery, default_temperature_sensors
 from .bms import Bms
@@ -49,7 +49,10 @@ class SimulatedUnit:
         cycles: int = 0,
         software_version: str = DEFAULT_SOFTWARE_VERSION,
         hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        reports_versions: bool = True,
+        reports_settings: bool = True,
     ) -> None:
+        """Build the unit; ``reports_versions``/``reports_settings`` as for Firmware."""
         self.name = name
         self.address = normalize_address(address)
         self.clock: Clock = clock if clock is not None else ManualClock()
@@ -80,6 +83,8 @@ class SimulatedUnit:
             dialect=Dialect(dialect),
             software_version=software_version,
             hardware_version=hardware_version,
+            reports_versions=reports_versions,
+            reports_settings=reports_settings,
         )
         self.manufacturer_data = manufacturer_data(name, self.address, manufacturer_id)
         self.service_uuids = [FFF0_SERVICE_UUID] if advertise_service_uuid else []
@@ -203,6 +208,10 @@ class SimulatedUnit:
         # A write may have switched a MOS, which starts or stops the current.
         self._track_sleep()
         return reply
+
+    def impossible_readings(self) -> Sequence[Mapping[int, int]]:
+        """Status readings no healthy unit reports (register: raw value), in a valid frame."""
+        return self.firmware.impossible_readings()
 
     def refresh(self) -> None:
         """Re-run protection and balancer now, after the battery was edited by hand."""

@@ -35,11 +35,11 @@ MAX_BACKOFF_SECONDS: Final = 300
 # across polls, so a few attempts are enough.
 CONNECT_ATTEMPTS: Final = 3
 
-# Advertised name prefixes and company ids seen on Daly and 100balance units.
-NAME_PREFIXES: Final = ("DL-", "JHB-")
-HUNDRED_BALANCE_PREFIX: Final = "JHB-"
-MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0302, 0x0303, 0x0402})
-SERVICE_UUID: Final = "0000fff0-0000-1000-8000-00805f9b34fb"
-
-MANUFACTURER_DALY: Final = "Daly"
-MANUFACTURER_100BALANCE: Final = "100balance"
+# A battery bank is a config entry of its own, marked in its data; its choices are options.
+CONF_KIND: Final = "kind"
+KIND_BANK: Final = "bank"
+CONF_MEMBERS: Final = "members"
+CONF_SUM_AVAILABLE: Final = "sum_available"
+CONF_PARALLEL_LIMIT: Final = "parallel_limit"
+DEFAULT_BANK_NAME: Final = "Battery bank"
+MIN_BANK_MEMBERS: Final = 2

@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
 from homeassistant.core import HomeAssistant, State
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
+from simulator.faults import FaultInjector
 from simulator.radio import RadioUnit
+from simulator.unit import SimulatedUnit
 
 DOMAIN = "daly_bms"
 READ = 0x03
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedUnit:
+    """A config entry set up against a simulated unit behind the simulated proxy."""
+
+    radio: RadioUnit
+    entry: MockConfigEntry
+
+    @property
+    def unit(self) -> SimulatedUnit:
+        """Return the simulated unit (its `battery` is the truth)."""
+        unit = self.radio.unit
+        assert isinstance(unit, SimulatedUnit)
+        return unit
+
+    @property
+    def faults(self) -> FaultInjector:
+        """Return the unit's fault injector."""
+        return self.radio.faults
 
 
 def mock_entry(radio: RadioUnit, **options: Any) -> MockConfigEntry:
     """Return a config entry for `radio`'s unit as the config flow would create it."""
     return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=radio.address,
+        version=1,
+        minor_version=2,
+        unique_id=format_mac(radio.address),
         title=radio.unit.name,
         data={"address": radio.address, "name": radio.unit.name},
         options=options,
@@ -40,6 +67,15 @@ async def setup_entry(hass: HomeAssistant, radio: RadioUnit, **options: Any) -> 
     return entry
 
 
+async def start_unit_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Start adding an integration entry by hand and choose "A BMS unit" in its menu."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "unit"}
+    )
+
+
 def unit_device(hass: HomeAssistant, entry: ConfigEntry, radio: RadioUnit) -> dr.DeviceEntry:
     """Return the one device `entry` registered for `radio`'s unit.
 
@@ -52,9 +88,14 @@ def unit_device(hass: HomeAssistant, entry: ConfigEntry, radio: RadioUnit) -> dr
     return devices[0]
 
 
+def unique_id(radio: RadioUnit, key: str) -> str:
+    """Return the unique id of the entity `key` of `radio`'s unit."""
+    return f"{format_mac(radio.address)}_{key}"
+
+
 def entity_id(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> str | None:
     """Return the entity id of `key` on `radio`'s device, None if it was not created."""
-    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{radio.address}_{key}")
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id(radio, key))
 
 
 def state(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> State:
@@ -80,41 +121,3 @@ async def advance(hass: HomeAssistant, seconds: float) -> None:
 def writes(radio: RadioUnit) -> list[bytes]:
     """Return every request sent to the unit that was not a read."""
     return [request for request in radio.requests if request[1] != READ]
-
-
-class SilentPeripheral:
-    """A connectable BLE device with the Daly GATT layout that never answers: not a Daly."""
-
-    def __init__(self, *, name: str, address: str, service_uuids: list[str]) -> None:
-        """Describe what the device advertises."""
-        self.name = name
-        self.address = address.upper()
-        self.manufacturer_data: dict[int, bytes] = {}
-        self.service_uuids = service_uuids
-        self.asleep = False
-
-    def handle_request(self, request: bytes) -> bytes | None:
-        """Ignore every request."""
-        return None
-
-
-VERSION_REGISTER = 0xA9
-SETTINGS_REGISTER = 0x80
-
-
-class TightLippedUnit:
-    """A unit whose firmware ignores version and settings reads (silence, as real units)."""
-
-    def __init__(self, unit: object) -> None:
-        """Wrap a SimulatedUnit."""
-        self._unit = unit
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._unit, name)
-
-    def handle_request(self, request: bytes) -> bytes | None:
-        """Answer like the wrapped unit, except version and settings reads."""
-        register = int.from_bytes(request[2:4], "big")
-        if request[1] == 0x03 and register in (VERSION_REGISTER, SETTINGS_REGISTER):
-            return None
-        return self._unit.handle_request(request)  # type: ignore[attr-defined]

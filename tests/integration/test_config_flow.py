@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-import bleak_retry_connector
 from homeassistant.components import bluetooth
-from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_BLUETOOTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.device_registry import format_mac
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
 from simulator.faults import FaultKind
+from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
+from tests.ha_bluetooth import SlotHolders
 
-from .common import DOMAIN, SilentPeripheral, TightLippedUnit, mock_entry, setup_entry, writes
+from .common import DOMAIN, mock_entry, setup_entry, start_unit_flow, unit_device, writes
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -56,7 +58,7 @@ async def test_discovery_confirm_creates_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "DL-40D63C3223A2"
     assert result["data"] == {"address": radio.address, "name": "DL-40D63C3223A2"}
-    assert result["result"].unique_id == radio.address
+    assert result["result"].unique_id == format_mac(radio.address)
     assert result["result"].state is ConfigEntryState.LOADED
     assert writes(radio) == []
 
@@ -69,6 +71,31 @@ async def test_discovery_shows_100balance_model(
     result = await _discovery_flow(hass, radio)
     assert result["description_placeholders"]["model"] == "100balance Balance BMS"
     assert radio.requests == []
+
+
+async def test_100balance_unit_renamed_in_the_app_stays_100balance(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A JHB unit given a name of its own still says JHB in its maker data: the flow and
+    the device registry both call it a 100balance unit."""
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81", advertise=False)
+    radio.unit.name = "Shed battery bank"
+    simulated_proxy.async_advertise(radio)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    shown = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert shown["description_placeholders"] == {
+        "name": "Shed battery bank",
+        "model": "100balance Balance BMS",
+    }
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    device = unit_device(hass, result["result"], radio)
+    assert device.manufacturer == "100balance"
+    assert device.model == "Balance BMS 16S"
 
 
 async def test_discovery_of_configured_unit_aborts(
@@ -119,7 +146,7 @@ async def test_confirm_silent_non_daly_device(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
     """A device found only by its FFF0 service that never answers is not a Daly."""
-    device = SilentPeripheral(name="BT-Thermo", address="C0:FF:EE:00:00:01", service_uuids=[FFF0])
+    device = ForeignDevice(name="BT-Thermo", address="C0:FF:EE:00:00:01", service_uuids=[FFF0])
     radio = simulated_proxy.add_unit(device)
     simulated_proxy.async_advertise(radio)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -132,25 +159,19 @@ async def test_confirm_silent_non_daly_device(
 
 
 async def test_confirm_when_no_proxy_slot_is_free(
-    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
 ) -> None:
     """With every proxy slot in use the flow says so instead of a generic failure."""
     radio = add_simulated_unit()
     flow = await _discovery_flow(hass, radio)
-    others = [add_simulated_unit() for _ in range(3)]
-    links = [
-        await bleak_retry_connector.establish_connection(
-            bleak_retry_connector.BleakClientWithServiceCache,
-            bluetooth.async_ble_device_from_address(hass, other.address, connectable=True),
-            other.unit.name,
-        )
-        for other in others
-    ]
+    others = await fill_proxy()
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["errors"] == {"base": "no_connection_slot"}
 
-    await links[0].disconnect()
+    await others.release()
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -175,9 +196,9 @@ async def test_user_step_lists_units_not_yet_configured(
     wanted = add_simulated_unit(name="JHB-50181201A494")
     renamed = add_simulated_unit(name="BT270-2")
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "unit"
     choices = result["data_schema"].schema["address"].container
     assert set(choices) == {wanted.address, renamed.address}
     assert choices[wanted.address] == f"JHB-50181201A494 ({wanted.address})"
@@ -187,7 +208,7 @@ async def test_user_step_lists_units_not_yet_configured(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "JHB-50181201A494"
-    assert result["result"].unique_id == wanted.address
+    assert result["result"].unique_id == format_mac(wanted.address)
 
 
 async def test_user_step_error_shows_the_list_again(
@@ -196,12 +217,12 @@ async def test_user_step_error_shows_the_list_again(
     """A failed check keeps the user on the pick list with the reason."""
     radio = add_simulated_unit()
     radio.faults.inject(FaultKind.REFUSE, times=ATTEMPTS)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": radio.address}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "unit"
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -209,7 +230,7 @@ async def test_user_step_without_units_aborts(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
     """Nothing to offer: the flow ends with an explanation."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_devices_found"
 
@@ -248,11 +269,9 @@ async def test_reconfigure_loaded_entry_keeps_options(
     entry = await setup_entry(hass, radio, poll_interval=20, connection_mode="persistent")
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert set(result["data_schema"].schema["address"].container) == {radio.address}
+    assert result["description_placeholders"] == {"name": entry.title}
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -275,9 +294,7 @@ async def test_reconfigure_takes_the_new_advertised_name(
     simulated_proxy.async_advertise(radio)
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["reason"] == "reconfigure_successful"
     assert entry.title == "Shed battery bank 1"
@@ -285,23 +302,23 @@ async def test_reconfigure_takes_the_new_advertised_name(
     assert entry.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_with_another_unit_aborts(
+async def test_reconfigure_asks_only_about_the_entrys_own_unit(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    """An entry stays with its unit; picking a different one is refused."""
+    """Reconfigure is a confirmation for this entry's unit: no list of other units."""
     radio = add_simulated_unit()
     other = add_simulated_unit()
     entry = await setup_entry(hass, radio)
     result = await entry.start_reconfigure_flow(hass)
-    assert set(result["data_schema"].schema["address"].container) == {
-        radio.address,
-        other.address,
-    }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": other.address}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert not result["data_schema"] or not result["data_schema"].schema
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.unique_id == format_mac(radio.address)
+    assert entry.data["address"] == radio.address
     assert other.requests == []
 
 
@@ -315,9 +332,7 @@ async def test_reconfigure_reports_a_unit_that_does_not_answer(
     radio.faults.inject(FaultKind.REFUSE, times=ATTEMPTS)
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
 
@@ -331,9 +346,7 @@ async def test_reconfigure_a_running_unit_that_sleeps(
     radio.unit.force_sleep()
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -341,9 +354,9 @@ async def test_confirm_device_without_daly_characteristics(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
     """A device with another GATT layout is not a Daly, whatever it advertises."""
-    from simulator.advertising import GattLayout, uuid16
+    from simulator.gatt import GattLayout, uuid16
 
-    device = SilentPeripheral(name="BT-Lamp", address="C0:FF:EE:00:00:02", service_uuids=[FFF0])
+    device = ForeignDevice(name="BT-Lamp", address="C0:FF:EE:00:00:02", service_uuids=[FFF0])
     layout = GattLayout(uuid16(0xFFE0), uuid16(0xFFE1), uuid16(0xFFE2))
     radio = simulated_proxy.add_unit(device, gatt=(layout,))
     simulated_proxy.async_advertise(radio)
@@ -383,21 +396,20 @@ async def test_reconfigure_a_stopped_entry_whose_unit_is_gone(
     await advance(hass, 301)  # Home Assistant forgets what it no longer hears
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["errors"] == {"base": "no_connection_slot"}
 
 
 async def test_unit_that_keeps_its_versions_to_itself_can_be_added(
-    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: object
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """Versions are read when offered; firmware that ignores the read is still a Daly."""
-    from simulator.unit import SimulatedUnit
-
-    unit = SimulatedUnit(name="DL-0102030405AB", address="01:02:03:04:05:AB", clock=sim_clock)
-    radio = simulated_proxy.add_unit(TightLippedUnit(unit))
-    simulated_proxy.async_advertise(radio)
+    radio = add_simulated_unit(
+        name="DL-0102030405AB",
+        address="01:02:03:04:05:AB",
+        reports_versions=False,
+        reports_settings=False,
+    )
     result = await _discovery_flow(hass, radio)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
+from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 
-from .common import DOMAIN, SilentPeripheral, setup_entry
+from .common import setup_entry, start_unit_flow
 
 
 @pytest.mark.parametrize("seconds", [1, 3601])
@@ -38,9 +38,9 @@ async def test_pick_list_leaves_out_devices_that_are_no_daly(
     """A connectable thermometer next to the battery is not offered."""
     daly = add_simulated_unit()
     other = simulated_proxy.add_unit(
-        SilentPeripheral(name="Kitchen thermometer", address="C0:FF:EE:00:00:03", service_uuids=[])
+        ForeignDevice(name="Kitchen thermometer", address="C0:FF:EE:00:00:03")
     )
     simulated_proxy.async_advertise(other)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert set(result["data_schema"].schema["address"].container) == {daly.address}
