@@ -24,6 +24,7 @@ from .const import (
     ConnectionMode,
 )
 from .data import DalyData
+from .energy import Direction, EnergyTracker
 from .errors import MOS_NOT_CONFIRMED, MOS_NOT_FOLLOWED, MOS_NOT_SUPPORTED, LinkFailure, unit_error
 from .health import UnitHealth
 from .link import UnitLink
@@ -69,6 +70,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._settings: DalySettings | None = None
         self._polls_until_settings = 0
         self._rssi: int | None = None
+        self._energy = EnergyTracker(interval)
 
     async def _async_setup(self) -> None:
         """Connect once and learn what the unit is; it only ever reads."""
@@ -143,12 +145,23 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         return await read_settings(client) or self._settings
 
     def _data(self, status: DalyStatus) -> DalyData:
+        """Every successful reading passes here, changed or not: count it, then show it."""
         if (info := bluetooth.async_last_service_info(self.hass, self.address, True)) is not None:
             self._rssi = info.rssi
         assert self._device_info is not None
         return DalyData(
-            status=status, settings=self._settings, device_info=self._device_info, rssi=self._rssi
+            status=status,
+            settings=self._settings,
+            device_info=self._device_info,
+            rssi=self._rssi,
+            derived=self._energy.update(self.hass.loop.time(), status, self._settings),
         )
+
+    @callback
+    def async_restore_energy(self, direction: Direction, wh: float) -> None:
+        """Continue an energy counter from the total it had before a restart or reload."""
+        self.data = replace(self.data, derived=self._energy.restore(direction, wh))
+        self.async_update_listeners()
 
     @callback
     def _async_on_advertisement(
@@ -196,4 +209,4 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     @callback
     def _show_status(self, status: DalyStatus) -> None:
         self._health.answered()
-        self.async_set_updated_data(replace(self.data, status=status))
+        self.async_set_updated_data(self._data(status))

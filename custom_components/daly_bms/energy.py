@@ -265,10 +265,10 @@ def _capacities(
 
 @dataclass(frozen=True, slots=True)
 class Derived:
-    """What one reading adds up to: the energy counters and the runtime estimates."""
+    """What the readings add up to: the energy counters and the runtime estimates."""
 
-    energy: EnergyTotals
-    runtime: Runtime
+    energy: EnergyTotals = EnergyTotals()
+    runtime: Runtime = Runtime()
 
 
 class EnergyTracker:
@@ -280,6 +280,7 @@ class EnergyTracker:
         self.meter = EnergyMeter(gap)
         self.counter = BmsEnergyCounter()
         self.runtime = RuntimeEstimator(gap)
+        self._derived = Derived()
 
     def update(
         self,
@@ -295,7 +296,14 @@ class EnergyTracker:
             self.meter.count(interval)
         self.runtime.add(timestamp, status.current)
         rated = None if settings is None else settings.rated_capacity
-        return Derived(
+        self._derived = Derived(
             energy=self.meter.totals,
             runtime=self.runtime.estimate(status.remaining_capacity, rated, status.soc),
         )
+        return self._derived
+
+    def restore(self, direction: Direction, wh: float) -> Derived:
+        """Continue a counter from its stored total (see :meth:`EnergyMeter.restore`)."""
+        self.meter.restore(direction, wh)
+        self._derived = Derived(energy=self.meter.totals, runtime=self._derived.runtime)
+        return self._derived
