@@ -283,15 +283,11 @@ class EnergyTracker:
         self._derived = Derived()
 
     def update(
-        self,
-        timestamp: float,
-        status: DalyStatus,
-        settings: DalySettings | None,
-        energy_counter_wh: int | None = None,
+        self, timestamp: float, status: DalyStatus, settings: DalySettings | None
     ) -> Derived:
         """Count one successful reading taken at ``timestamp`` (monotonic seconds)."""
         interval = self.meter.interval(timestamp, status.power)
-        interval = self.counter.observe(energy_counter_wh, interval)
+        interval = self.counter.observe(status.energy_counter, interval)
         if interval is not None:
             self.meter.count(interval)
         self.runtime.add(timestamp, status.current)

@@ -9,7 +9,6 @@ from simulator import SimulatedUnit
 D2_STATUS = bytes.fromhex("D2 03 00 00 00 3E D7 B9")
 P81_BLOCK1 = bytes.fromhex("81 03 00 00 00 40 5B FA")
 P81_BLOCK2 = bytes.fromhex("81 03 00 41 00 3E 8B CE")
-P81_BLOCK2_FIRST = 0x41
 P81_ENERGY_COUNTER = 0x59
 
 
@@ -20,11 +19,11 @@ def read(unit: SimulatedUnit) -> DalyStatus:
     return decode_status(reply)
 
 
-def read_p81(unit: SimulatedUnit) -> tuple[DalyStatus, int]:
-    """One p81 status reading and the raw energy counter register 0x59 of block 2."""
+def read_p81(unit: SimulatedUnit, *, energy_counter: int | None = None) -> DalyStatus:
+    """One p81 status reading; `energy_counter` replaces what register 0x59 reports."""
+    forced = None if energy_counter is None else {P81_ENERGY_COUNTER: energy_counter}
     block1 = unit.handle_request(P81_BLOCK1)
-    block2 = unit.handle_request(P81_BLOCK2)
+    block2 = unit.handle_request(P81_BLOCK2, forced_registers=forced)
     assert block1 is not None
     assert block2 is not None
-    offset = 3 + 2 * (P81_ENERGY_COUNTER - P81_BLOCK2_FIRST)
-    return decode_status(block1, block2), int.from_bytes(block2[offset : offset + 2], "big")
+    return decode_status(block1, block2)

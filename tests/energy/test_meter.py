@@ -169,8 +169,9 @@ def test_a_p81_unit_with_a_working_counter_uses_it_and_stays_within_one_percent(
     unit = solar_unit("p81")
     tracker = EnergyTracker(60)
     for now in polls(unit, 60, DAY_S):
-        status, counter = read_p81(unit)
-        derived = tracker.update(now, status, None, counter)
+        status = read_p81(unit)
+        assert status.energy_counter == round(unit.battery.discharged_wh) % 0x10000
+        derived = tracker.update(now, status, None)
     assert tracker.counter.follows is Direction.DISCHARGED
     battery = unit.battery
     assert derived.energy.charged_wh == pytest.approx(battery.charged_wh, rel=0.01)
@@ -181,7 +182,8 @@ def test_a_p81_counter_that_reads_zero_is_never_used() -> None:
     unit = solar_unit("p81")
     tracker = EnergyTracker(60)
     for now in polls(unit, 60, DAY_S):
-        status, _ = read_p81(unit)
-        derived = tracker.update(now, status, None, 0)
+        status = read_p81(unit, energy_counter=0)  # as on the one real unit seen
+        assert status.energy_counter == 0
+        derived = tracker.update(now, status, None)
     assert tracker.counter.follows is None
     assert derived.energy.discharged_wh == pytest.approx(unit.battery.discharged_wh, rel=0.01)

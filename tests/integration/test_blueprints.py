@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+import re
 import shutil
 from typing import Any
+from urllib.parse import unquote
 
 from homeassistant.components.automation.helpers import async_get_blueprints
 from homeassistant.components.blueprint import importer
@@ -143,6 +145,17 @@ async def test_the_import_link_fetches_this_file(
     imported = await importer.fetch_blueprint_from_url(hass, raw)
     assert imported.blueprint.domain == "automation"
     assert imported.suggested_filename == f"daly-bms/{name.removesuffix('.yaml')}"
+
+
+def test_the_readme_links_each_blueprint_with_an_import_badge() -> None:
+    """Each badge opens Home Assistant's importer on the raw file of one blueprint."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    links = re.findall(
+        r"\(https://my\.home-assistant\.io/redirect/blueprint_import/\?blueprint_url=([^)]+)\)",
+        text,
+    )
+    imported = sorted(unquote(link) for link in links)
+    assert imported == sorted(importer._get_github_import_url(SOURCE + name) for name in FILES)
 
 
 # -------------------------------------------------------------------------- low SOC

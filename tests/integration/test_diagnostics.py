@@ -42,6 +42,7 @@ async def test_diagnostics_redact_address_and_name(
         "energy": {"charged_wh": 0.0, "discharged_wh": 0.0},
         "runtime": {"to_empty_s": None, "to_full_s": None},
     }
+    assert diagnostics["bms_energy_counter"] is None  # a D2 unit has none
     assert diagnostics["device_info"]["software_version"] == radio.unit.firmware.software_version
     dumped = json.dumps(diagnostics).upper()
     assert "40:D6:3C:32:23:A2" not in dumped

@@ -61,6 +61,8 @@ class DalyStatus:
     balancing_cells: tuple[int, ...] | None
     balance_current: float | None
     alarms: tuple[str, ...]
+    # p81 register 0x59, raw 16-bit Wh; what it counts is not confirmed on real units.
+    energy_counter: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form printed by the command line tool."""

@@ -162,6 +162,7 @@ P81_STATUS: Final = StatusLayout(
         Raw("cycles", 0x4C),
         Raw("charge_mos", 0x52, flag=True),
         Raw("discharge_mos", 0x53, flag=True),
+        Raw("energy_counter", 0x59),
     ),
     state=0x48,
     alarms=(0x6D, 2),
