@@ -6,16 +6,14 @@ import logging
 from typing import Any, cast
 
 from homeassistant.components.energy.data import EnergyPreferencesUpdate, async_get_manager
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.start import async_at_started
+
+from .follow import RegistryFollower
 
 _LOGGER = logging.getLogger(__name__)
 
 BMS_DOMAIN = "daly_bms"
-# Setting up one unit adds its entities one by one; write once they have all arrived.
-COOLDOWN_S = 2.0
 
 
 @callback
@@ -49,7 +47,7 @@ def battery_sources(hass: HomeAssistant) -> list[dict[str, Any]]:
     return sources
 
 
-class EnergyPreferencesWriter:
+class EnergyPreferencesWriter(RegistryFollower):
     """Keep each battery in the Energy preferences once its counters exist.
 
     A battery that is missing is added behind the other sources; one that is there (by its
@@ -58,35 +56,7 @@ class EnergyPreferencesWriter:
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Prepare to write the Energy preferences of `hass`."""
-        self.hass = hass
-        self._debouncer = Debouncer(
-            hass, _LOGGER, cooldown=COOLDOWN_S, immediate=False, function=self.async_write
-        )
-
-    @callback
-    def async_start(self) -> CALLBACK_TYPE:
-        """Write once Home Assistant has started and whenever entities change."""
-
-        @callback
-        def _started(_hass: HomeAssistant) -> None:
-            self._debouncer.async_schedule_call()
-
-        unsubscribes = [
-            self.hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, self._changed),
-            async_at_started(self.hass, _started),
-        ]
-
-        @callback
-        def _stop() -> None:
-            while unsubscribes:
-                unsubscribes.pop()()
-            self._debouncer.async_shutdown()
-
-        return _stop
-
-    @callback
-    def _changed(self, _event: Event[Any]) -> None:
-        self._debouncer.async_schedule_call()
+        super().__init__(hass, (er.EVENT_ENTITY_REGISTRY_UPDATED,))
 
     async def async_write(self) -> None:
         """Add the batteries that are not in the Energy preferences yet."""

@@ -176,22 +176,31 @@ def states(hass: HomeAssistant, entity_ids: list[str]) -> set[str]:
     return {hass.states.get(name).state for name in entity_ids}  # type: ignore[union-attr]
 
 
+async def load_shedding(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    soc: float,
+    *,
+    at_start: bool = False,
+    switched_off: int = 0,
+) -> tuple[RadioUnit, list[str]]:
+    """A 100 Ah unit at `soc`, two loads (the first `switched_off` of them off), the blueprint."""
+    names = await loads(hass)
+    if switched_off:
+        await hass.services.async_call(
+            "input_boolean", "turn_off", {"entity_id": names[:switched_off]}, blocking=True
+        )
+    radio = add_simulated_unit(soc=soc, capacity_ah=100.0)
+    await setup_entry(hass, radio)
+    inputs = {"battery": key(hass, "sensor", radio, "soc"), "loads": {"entity_id": names}}
+    await use_blueprint(hass, "low_soc_load_shedding.yaml", inputs, at_start=at_start)
+    return radio, names
+
+
 async def test_low_soc_sheds_the_loads_and_restores_them_above_the_upper_level(
     hass: HomeAssistant, blueprints: Path, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    names = await loads(hass)
-    radio = add_simulated_unit(soc=24.0, capacity_ah=100.0)
-    await setup_entry(hass, radio)
-    await use_blueprint(
-        hass,
-        "low_soc_load_shedding.yaml",
-        {
-            "battery": key(hass, "sensor", radio, "soc"),
-            "loads": {"entity_id": names},
-            "off_below": 20,
-            "on_above": 40,
-        },
-    )
+    radio, names = await load_shedding(hass, add_simulated_unit, 24.0)  # off 20 %, on 40 %
     radio.unit.set_current(-20.0)
     await poll(hass, radio, 6 * 60)  # 22 %
     assert states(hass, names) == {STATE_ON}
@@ -208,33 +217,14 @@ async def test_low_soc_sheds_the_loads_and_restores_them_above_the_upper_level(
 async def test_low_soc_at_start_sheds_the_loads(
     hass: HomeAssistant, blueprints: Path, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    names = await loads(hass)
-    radio = add_simulated_unit(soc=12.0, capacity_ah=100.0)
-    await setup_entry(hass, radio)
-    await use_blueprint(
-        hass,
-        "low_soc_load_shedding.yaml",
-        {"battery": key(hass, "sensor", radio, "soc"), "loads": {"entity_id": names}},
-        at_start=True,
-    )
+    _, names = await load_shedding(hass, add_simulated_unit, 12.0, at_start=True)
     assert states(hass, names) == {STATE_OFF}
 
 
 async def test_a_restart_above_the_lower_level_touches_nothing(
     hass: HomeAssistant, blueprints: Path, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    names = await loads(hass)
-    await hass.services.async_call(
-        "input_boolean", "turn_off", {"entity_id": names[0]}, blocking=True
-    )
-    radio = add_simulated_unit(soc=80.0, capacity_ah=100.0)
-    await setup_entry(hass, radio)
-    await use_blueprint(
-        hass,
-        "low_soc_load_shedding.yaml",
-        {"battery": key(hass, "sensor", radio, "soc"), "loads": {"entity_id": names}},
-        at_start=True,
-    )
+    _, names = await load_shedding(hass, add_simulated_unit, 80.0, at_start=True, switched_off=1)
     assert [hass.states.get(name).state for name in names] == [STATE_OFF, STATE_ON]  # type: ignore[union-attr]
 
 
