@@ -18,11 +18,3 @@ class DalyData:
     rssi: int | None
     # Energy counters and runtime estimates, counted from every reading up to this one.
     derived: Derived
-
-    @property
-    def stored_energy(self) -> float | None:
-        """Energy left in the pack in Wh (remaining Ah at the present pack voltage)."""
-        status = self.status
-        if status.remaining_capacity is None or status.voltage is None:
-            return None
-        return status.remaining_capacity * status.voltage

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,27 +15,10 @@ from .protocol import (
     DalySettings,
     DalyStatus,
     DalyTimeoutError,
-    Dialect,
+    MosBank,
 )
 
 _LOGGER = logging.getLogger(__package__)
-
-
-class MosSwitch(StrEnum):
-    """The two MOSFET banks a user may switch."""
-
-    CHARGE = "charge_mos"
-    DISCHARGE = "discharge_mos"
-
-    def state(self, status: DalyStatus) -> bool | None:
-        """Return whether this bank is on in `status`; None if the unit did not say."""
-        return status.charge_mos if self is MosSwitch.CHARGE else status.discharge_mos
-
-    def unknown(self, status: DalyStatus) -> DalyStatus:
-        """Return `status` with this bank's state unknown."""
-        if self is MosSwitch.CHARGE:
-            return replace(status, charge_mos=None)
-        return replace(status, discharge_mos=None)
 
 
 class MosNotFollowedError(Exception):
@@ -60,8 +42,10 @@ async def read_versions(client: DalyClient) -> DalyDeviceInfo:
         _LOGGER.debug("versions not read: %s", describe(err))
         if TYPE_CHECKING:
             # UnitLink and the config flow hand out started clients only.
-            assert client.dialect is not None
-        return DalyDeviceInfo(dialect=client.dialect, software_version=None, hardware_version=None)
+            assert client.capabilities is not None
+        return DalyDeviceInfo(
+            capabilities=client.capabilities, software_version=None, hardware_version=None
+        )
 
 
 async def read_settings(client: DalyClient) -> DalySettings | None:
@@ -73,29 +57,25 @@ async def read_settings(client: DalyClient) -> DalySettings | None:
         return None
 
 
-def mos_switchable(status: DalyStatus) -> bool:
-    """Return True when the unit's firmware has a verified MOS write."""
-    return status.dialect is not Dialect.P81
+def mos_unknown(status: DalyStatus, bank: MosBank) -> DalyStatus:
+    """Return `status` with the state of `bank` unknown."""
+    if bank is MosBank.CHARGE:
+        return replace(status, charge_mos=None)
+    return replace(status, discharge_mos=None)
 
 
-async def switch_mos(client: DalyClient, switch: MosSwitch, on: bool) -> DalyStatus:
-    """Switch `switch` to `on` and return the status that shows it.
+async def switch_mos(client: DalyClient, bank: MosBank, on: bool) -> DalyStatus:
+    """Switch `bank` to `on` and return the status read afterwards that shows it.
 
-    When the answer is lost (no echo, no confirming reading) or shows the old state (a
-    reply that may predate the command), the status is read once more: the unit's own
-    word decides. Raises MosNotFollowedError with that status when the bank is not `on`.
+    The protocol judges a write on readings taken after it, and hands over the last of
+    them when the write failed. Raises MosNotFollowedError with that status: the switch
+    then shows what the unit does. A write with no reading after it raises as it came.
     """
     try:
-        if switch is MosSwitch.CHARGE:
-            return await client.set_charge_mos(on)
-        return await client.set_discharge_mos(on)
-    except DalyCommandError as err:
-        confirmed = True
-        _LOGGER.debug("MOS write not followed, reading again: %s", err)
-    except DalyTimeoutError as err:
-        confirmed = False
-        _LOGGER.debug("MOS write not confirmed, reading again: %s", err)
-    status = await client.read_status()
-    if switch.state(status) is on:
-        return status
-    raise MosNotFollowedError(status, confirmed=confirmed)
+        return await client.set_mos(bank, on)
+    except (DalyCommandError, DalyTimeoutError) as err:
+        if err.status is None:
+            raise
+        _LOGGER.debug("MOS write failed, the unit reports: %s", err)
+        confirmed = isinstance(err, DalyCommandError)
+        raise MosNotFollowedError(err.status, confirmed=confirmed) from err

@@ -27,10 +27,10 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
-from .alarms import ALARM_OPTIONS, NO_ALARM, most_severe
+from .alarms import ALARM_OPTIONS, NO_ALARM
 from .data import DalyData
 from .entity import DalyEntityDescription
-from .protocol import BatteryState, BatteryType, DalySettings
+from .protocol import BatteryState, BatteryType, DalySettings, most_severe
 
 AMPERE_HOURS = "Ah"
 # A sleep time of 65535 s means "never": unknown reads better than 18 hours.
@@ -106,7 +106,7 @@ PACK_SENSORS: tuple[DalySensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
-        value_fn=lambda data: data.stored_energy,
+        value_fn=lambda data: data.status.stored_energy,
     ),
     DalySensorEntityDescription(
         key="cycles",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,8 +25,17 @@ from .common import entity_id, setup_entry, value
 
 
 @pytest.fixture
-def mock_recorder_before_hass(async_test_recorder: Any) -> None:
-    """Prepare the recorder's database before Home Assistant starts (recorder_mock needs it)."""
+def mock_recorder_before_hass(async_test_recorder: Any) -> Generator[None]:
+    """Prepare the recorder's database before Home Assistant starts (recorder_mock needs it).
+
+    The test plugin logs every SQL statement; the recorder's thread would print them
+    after the test's capture has ended.
+    """
+    engine = logging.getLogger("sqlalchemy.engine")
+    level = engine.level
+    engine.setLevel(logging.WARNING)
+    yield
+    engine.setLevel(level)
 
 
 def battery_source(hass: HomeAssistant, radio: RadioUnit) -> dict[str, Any]:
