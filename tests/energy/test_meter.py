@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import math
 
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.daly_bms.energy import (
@@ -143,13 +143,16 @@ def test_a_bad_stored_value_is_not_restored(bad: float) -> None:
     assert meter.totals == EnergyTotals(0.0, 5.0)
 
 
+# Timestamps out of order and gaps, powers of either sign, unknown, NaN or infinite. The
+# machine may be busy with other tests: generation time is no finding here.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(
-            st.floats(-100.0, 4000.0),
-            st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+            st.floats(-100.0, 4000.0, width=32),
+            st.one_of(st.none(), st.floats(width=32)),
         ),
-        max_size=60,
+        max_size=40,
     )
 )
 def test_the_counters_never_go_backwards(readings: list[tuple[float, float | None]]) -> None:
