@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .battery import BALANCE_CURRENT_A, Battery
 from .bms import Bms
+from .charger import ChargeController, Stage
 from .chemistry import Chemistry, ocv_curve
 from .clock import Clock, ManualClock, RealtimeClock
 from .crc import crc16, crc_ok, with_crc
@@ -39,6 +40,7 @@ __all__ = [
     "AlarmBit",
     "Battery",
     "Bms",
+    "ChargeController",
     "Chemistry",
     "Clock",
     "ConstantProfile",
@@ -55,6 +57,7 @@ __all__ = [
     "Settings",
     "SimulatedUnit",
     "SolarDayProfile",
+    "Stage",
     "VersionStrings",
     "crc16",
     "crc_ok",

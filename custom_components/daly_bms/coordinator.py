@@ -29,6 +29,7 @@ from .const import (
     ConnectionMode,
 )
 from .data import DalyData
+from .energy import Direction, EnergyTracker
 from .errors import (
     MOS_NOT_CONFIRMED,
     MOS_NOT_FOLLOWED,
@@ -107,6 +108,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._settings: DalySettings | None = None
         # What "Never sleep" switched off goes back to: the unit's last sleep time seen.
         self.sleep_time_to_restore = DEFAULT_SLEEP_TIME
+        self._energy = EnergyTracker(interval)
         self._polls_until_settings = 0
         self._rssi: int | None = None
 
@@ -228,7 +230,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     def _data(
         self, status: DalyStatus, info: bluetooth.BluetoothServiceInfoBleak | None
     ) -> DalyData:
-        """Every reading from the unit passes here once, as the unit reported it."""
+        """Every reading passes here once, raw, changed or not: orient, count, then show it."""
         if info is not None:
             self._rssi = info.rssi
         if self.invert_current:
@@ -237,8 +239,18 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._lockout.update(self._settings)
         assert self._device_info is not None
         return DalyData(
-            status=status, settings=self._settings, device_info=self._device_info, rssi=self._rssi
+            status=status,
+            settings=self._settings,
+            device_info=self._device_info,
+            rssi=self._rssi,
+            derived=self._energy.update(self.hass.loop.time(), status, self._settings),
         )
+
+    @callback
+    def async_restore_energy(self, direction: Direction, wh: float) -> None:
+        """Continue an energy counter from the total it had before a restart or reload."""
+        self.data = replace(self.data, derived=self._energy.restore(direction, wh))
+        self.async_update_listeners()
 
     @callback
     def _async_on_advertisement(
