@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, STATE_OFF, STATE_ON
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    SERVICE_TURN_OFF,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from simulator.radio import RadioUnit
 
@@ -69,3 +77,27 @@ async def test_idle_stays_idle(
     assert value(hass, "sensor", radio, "current") == 0.0
     assert state(hass, "sensor", radio, "current").state == "0.0"
     assert state(hass, "sensor", radio, "state").state == "idle"
+
+
+async def test_energy_counters_and_runtime_follow_the_option(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A unit discharging 20 A whose firmware is said to report it the other way round."""
+    radio = add_simulated_unit(capacity_ah=100.0, soc=40.0)
+    radio.unit.firmware.write_register(0x8A, 0xFFFF)
+    await setup_entry(hass, radio, invert_current=True)
+    radio.unit.set_current(-20.0)
+    for _ in range(30):
+        radio.unit.advance(11)
+        freezer.tick(11)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    # Counted as charge: the corrected sign says so.
+    assert value(hass, "sensor", radio, "energy_charged") > 0.05
+    assert value(hass, "sensor", radio, "energy_discharged") == 0.0
+    battery = radio.unit.battery
+    to_full_h = (battery.rated_capacity_ah - battery.remaining_ah) / 20
+    assert value(hass, "sensor", radio, "time_to_full") == pytest.approx(to_full_h, rel=0.05)
+    assert state(hass, "sensor", radio, "time_to_empty").state == STATE_UNKNOWN
