@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 
+from .a5 import A5Firmware, A5Quirks
 from .bms import Bms
 from .frames import (
     READ,
@@ -51,6 +52,7 @@ class Dialect(StrEnum):
 
     D2 = "d2"
     P81 = "p81"
+    A5 = "a5"
 
 
 class Firmware:
@@ -69,6 +71,7 @@ class Firmware:
         dialect: Dialect = Dialect.D2,
         software_version: str = DEFAULT_SOFTWARE_VERSION,
         hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        a5_quirks: A5Quirks | None = None,
     ) -> None:
         self.bms = bms
         self.dialect = Dialect(dialect)
@@ -76,6 +79,8 @@ class Firmware:
         self.hardware_version = hardware_version
         self.heartbeat = 0
         self.requests_answered = 0
+        # The legacy protocol has no registers on the wire; it reads the same truth.
+        self.a5 = A5Firmware(bms, a5_quirks) if self.dialect is Dialect.A5 else None
 
     @property
     def settings(self) -> Settings:
@@ -111,10 +116,13 @@ class Firmware:
         A read reports ``forced_registers`` (register: raw value, in this dialect's
         addresses) instead of the true values: a broken probe or lead, in a valid frame.
         """
-        request = parse_request(frame)
-        if request is None or request.address != self.request_address:
-            return None
-        reply = self._dispatch(request, forced_registers or {})
+        if self.a5 is not None:
+            reply = self.a5.handle_request(frame)
+        else:
+            request = parse_request(frame)
+            if request is None or request.address != self.request_address:
+                return None
+            reply = self._dispatch(request, forced_registers or {})
         if reply is not None:
             self.requests_answered += 1
         return reply

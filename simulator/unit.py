@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .a5 import A5Quirks
 from .battery import Battery, default_temperature_sensors
 from .bms import Bms
 from .chemistry import Chemistry
@@ -49,6 +50,7 @@ class SimulatedUnit:
         cycles: int = 0,
         software_version: str = DEFAULT_SOFTWARE_VERSION,
         hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        a5_quirks: A5Quirks | None = None,
     ) -> None:
         self.name = name
         self.address = normalize_address(address)
@@ -80,6 +82,7 @@ class SimulatedUnit:
             dialect=Dialect(dialect),
             software_version=software_version,
             hardware_version=hardware_version,
+            a5_quirks=a5_quirks,
         )
         self.manufacturer_data = manufacturer_data(name, self.address, manufacturer_id)
         self.service_uuids = [FFF0_SERVICE_UUID] if advertise_service_uuid else []

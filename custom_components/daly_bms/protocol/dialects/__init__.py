@@ -1,0 +1,1 @@
+"""The wire dialects a Daly unit may speak, one module each."""
