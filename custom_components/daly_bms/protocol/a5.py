@@ -16,13 +16,12 @@ import logging
 import struct
 from typing import Final
 
-from custom_components.daly_bms.protocol.alarms import D2_ALARM_BITS
-from custom_components.daly_bms.protocol.decode import _decode_registers
-from custom_components.daly_bms.protocol.errors import DalyFrameError
-from custom_components.daly_bms.protocol.models import DalySettings, DalyStatus, Dialect
-from custom_components.daly_bms.protocol.tables import CURRENT_OFFSET, Raw, Scaled, StatusLayout
-
 from .a5_frames import A5Frame, encode_a5, parse_a5_frame
+from .alarms import D2_ALARM_BITS
+from .decode import _decode_registers
+from .errors import DalyFrameError
+from .models import DalySettings, DalyStatus, Dialect
+from .tables import CURRENT_OFFSET, Raw, Scaled, StatusLayout
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -180,7 +179,8 @@ class NumberedReply:
             if number == 0:
                 self.first_number = 0
             if number != _INVALID_FRAME_NUMBER:
-                self._frames[number] = frame.data
+                # The first copy wins: a garbled tail may repeat a number with garbage.
+                self._frames.setdefault(number, frame.data)
         return self.complete
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.daly_bms.protocol.errors import DalyFrameError
+from .errors import DalyFrameError
 
 START: Final = 0xA5
 DATA_LENGTH: Final = 8

@@ -12,13 +12,6 @@ from datetime import datetime
 import logging
 from typing import Final, Protocol
 
-from custom_components.daly_bms.protocol.errors import (
-    DalyCommandError,
-    DalyNotSupportedError,
-    DalyTimeoutError,
-)
-from custom_components.daly_bms.protocol.models import DalySettings, DalyStatus
-
 from .a5 import (
     STATUS_COMMANDS,
     A5Command,
@@ -33,6 +26,12 @@ from .a5 import (
     set_soc_command,
 )
 from .a5_frames import HOST_ADDRESSES, REPLY_ADDRESS, A5Frame
+from .errors import (
+    DalyCommandError,
+    DalyNotSupportedError,
+    DalyTimeoutError,
+)
+from .models import DalySettings, DalyStatus
 
 _LOGGER = logging.getLogger(__name__)
 

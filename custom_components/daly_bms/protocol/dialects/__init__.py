@@ -1,1 +1,0 @@
-"""The wire dialects a Daly unit may speak, one module each."""
