@@ -39,8 +39,8 @@ def _version() -> tuple[int, int, int]:
 def _put_repo_last_on_path() -> None:
     # `python -m demo.launcher` puts the repository first on sys.path, where its own
     # `custom_components` package would hide the config directory's one (which holds
-    # the demo-only integration). The repository is still needed for `simulator` and
-    # `demo`, so it moves to the end instead.
+    # the demo-only integration). The repository is still needed for `simulator`,
+    # `simproxy` and `demo`, so it moves to the end instead.
     root = str(REPO_ROOT)
     sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != root]
     sys.path.append(root)

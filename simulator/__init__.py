@@ -1,7 +1,8 @@
 """A Daly Smart BMS in software: register file, battery physics and advertisement.
 
 It builds its own frames and CRC and imports nothing from the integration, so the
-integration's protocol code is checked against an independent implementation.
+integration's protocol code is checked against an independent implementation. The
+air side (a bleak backend, connection slots, radio faults) is in ``simulator.radio``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from .chemistry import Chemistry, ocv_curve
 from .clock import Clock, ManualClock, RealtimeClock
 from .crc import crc16, crc_ok, with_crc
 from .firmware import Dialect, Firmware
+from .foreign import ForeignDevice
 from .identity import (
     DL_COMPANY_ID,
     FFF0_SERVICE_UUID,
@@ -41,6 +43,7 @@ __all__ = [
     "ConstantProfile",
     "Dialect",
     "Firmware",
+    "ForeignDevice",
     "Limits",
     "ManualClock",
     "Profile",

@@ -1,8 +1,9 @@
 """Radio faults of a simulated Daly unit: what real links were seen doing, on demand.
 
 Every fault is something a client can notice on its side of the link: bytes that never
-arrive, arrive corrupted, arrive late, arrive glued together or cut apart, text that is not a
-frame, a link that drops, a connection that is refused, a unit that stays silent or is gone.
+arrive, arrive corrupted, arrive late or twice, arrive glued together or cut apart, text that
+is not a frame, a frame whose CRC is right but whose values cannot be, a link that drops, a
+connection that is refused, a unit that stays silent for a while or is gone.
 A fault fires either on command (`inject(kind, times=n)`: the next n occasions) or by chance
 (`set_probability(kind, p)`), drawn from a seeded generator so a failing run can be replayed.
 """
@@ -10,7 +11,7 @@ A fault fires either on command (`inject(kind, times=n)`: the next n occasions) 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import errno
@@ -21,6 +22,7 @@ from .frames import READ, parse_request
 DEFAULT_JUNK = b"AT+OK\r\n"
 DEFAULT_LATE_SECONDS = 5.0
 DEFAULT_CONNECT_SECONDS = 2.0
+DEFAULT_SILENCE_REQUESTS = 3
 
 
 def link_setup_failed() -> OSError:
@@ -45,6 +47,9 @@ class FaultKind(StrEnum):
     DISCONNECT_ERROR = "disconnect_error"  # a disconnect raises `disconnect_error()` (EOFError)
     SLOW_CONNECT = "slow_connect"  # a connection takes `connect_seconds` before it goes on
     GLITCH = "glitch"  # a read answer carries `forced_registers` (a broken probe or lead)
+    STALE = "stale"  # the unit's earlier answer to the same request arrives again, first
+    SILENCE = "silence"  # a burst: this request and the next `silence_requests - 1` go unheard
+    IMPOSSIBLE = "impossible"  # a read answer carries one of the unit's impossible readings
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +65,12 @@ class FaultInjector:
     """Decides, per occasion, whether a fault fires; one injector per simulated unit.
 
     `asleep` and `vanished` are lasting states (set them, clear them); every kind can also
-    fire for single occasions: a request (ASLEEP), a response (DROP, SPLIT, MERGE, FLIP,
-    LATE, DISCONNECT, JUNK), a read answer that covers a register of `forced_registers`
-    (GLITCH), a connection attempt (REFUSE, VANISH, CONNECT_ERROR, SLOW_CONNECT), a
-    disconnect (DISCONNECT_ERROR) or an advertisement (VANISH).
+    fire for single occasions: a request (ASLEEP, SILENCE), a response (DROP, SPLIT, MERGE,
+    FLIP, LATE, DISCONNECT, JUNK, and STALE when the unit answered the same request before),
+    a read answer that covers a register of `forced_registers` (GLITCH) or every register
+    of one of the unit's impossible readings (IMPOSSIBLE), a connection attempt (REFUSE,
+    VANISH, CONNECT_ERROR, SLOW_CONNECT), a disconnect (DISCONNECT_ERROR) or an
+    advertisement (VANISH).
     """
 
     def __init__(
@@ -77,16 +84,21 @@ class FaultInjector:
         connect_error: Callable[[], Exception] = link_setup_failed,
         disconnect_error: Callable[[], Exception] = EOFError,
         forced_registers: Mapping[int, int] | None = None,
+        silence_requests: int = DEFAULT_SILENCE_REQUESTS,
     ) -> None:
         """Create an injector; `probabilities` maps a kind to its chance per occasion.
 
         `connect_error` and `disconnect_error` make the exception CONNECT_ERROR and
         DISCONNECT_ERROR raise; `forced_registers` maps a register (as the unit's dialect
-        addresses it) to the raw 16-bit value a GLITCH puts in its place.
+        addresses it) to the raw 16-bit value a GLITCH puts in its place; a SILENCE lasts
+        `silence_requests` requests.
         """
         if connect_seconds < 0:
             raise ValueError(f"connect_seconds must not be negative, got {connect_seconds}")
+        if silence_requests < 1:
+            raise ValueError(f"silence_requests must be at least 1, got {silence_requests}")
         self.rng = random.Random(seed)
+        self.silence_requests = silence_requests
         self.late_seconds = late_seconds
         self.junk = junk
         self.connect_seconds = connect_seconds
@@ -99,6 +111,9 @@ class FaultInjector:
         self.asleep = False
         self.vanished = False
         self.fired: Counter[FaultKind] = Counter()
+        # What the last IMPOSSIBLE fault put into an answer (register: raw value).
+        self.last_impossible: dict[int, int] = {}
+        self._silent_requests = 0
         self._probabilities: dict[FaultKind, float] = {}
         self._pending: Counter[FaultKind] = Counter()
         for kind, probability in (probabilities or {}).items():
@@ -144,6 +159,7 @@ class FaultInjector:
         """Forget commands, probabilities and lasting states: a healthy link again."""
         self._pending.clear()
         self._probabilities.clear()
+        self._silent_requests = 0
         self.asleep = False
         self.vanished = False
 
@@ -162,44 +178,68 @@ class FaultInjector:
         return fired
 
     def ignores_request(self) -> bool:
-        """Return True when a request should go unanswered because the unit sleeps."""
-        return self.asleep or self.fires(FaultKind.ASLEEP)
+        """Return True when a request goes unheard: the unit sleeps, or a silence lasts."""
+        if self.asleep:
+            return True
+        if self._silent_requests > 0:
+            self._silent_requests -= 1
+            return True
+        if self.fires(FaultKind.SILENCE):
+            self._silent_requests = self.silence_requests - 1
+            return True
+        return self.fires(FaultKind.ASLEEP)
 
     def out_of_range(self) -> bool:
         """Return True when the unit cannot be heard on this occasion."""
         return self.vanished or self.fires(FaultKind.VANISH)
 
-    def glitch(self, request: bytes) -> dict[int, int]:
-        """Return the forced registers the answer to `request` carries (empty: none).
+    def forced_registers_for(
+        self, request: bytes, impossible: Sequence[Mapping[int, int]] = ()
+    ) -> dict[int, int]:
+        """Return the registers the answer to `request` carries in place of the truth.
 
-        Only a read covering a forced register is an occasion, so a commanded glitch is
-        not spent on answers that could not show it.
+        GLITCH puts in the `forced_registers` the read covers; IMPOSSIBLE puts in one of
+        the `impossible` readings (register: raw value) the read covers whole. Only a read
+        that can show a fault is an occasion for it, so a commanded one is not spent on
+        answers that could not show it. Empty: the truth.
         """
-        if not self.forced_registers:
-            return {}
         parsed = parse_request(request)
         if parsed is None or parsed.function != READ:
             return {}
         covered = range(parsed.register, parsed.register + parsed.count)
-        forced = {r: raw for r, raw in self.forced_registers.items() if r in covered}
-        if not forced or not self.fires(FaultKind.GLITCH):
-            return {}
+        forced: dict[int, int] = {}
+        glitch = {r: raw for r, raw in self.forced_registers.items() if r in covered}
+        if glitch and self.fires(FaultKind.GLITCH):
+            forced.update(glitch)
+        shown = [reading for reading in impossible if reading and set(reading) <= set(covered)]
+        if shown and self.fires(FaultKind.IMPOSSIBLE):
+            self.last_impossible = dict(self.rng.choice(shown))
+            forced.update(self.last_impossible)
         return forced
 
     def transmit(
-        self, answer: bytes, *, payload_size: int, held: bytes | None = None
+        self,
+        answer: bytes,
+        *,
+        payload_size: int,
+        held: bytes | None = None,
+        earlier: bytes | None = None,
     ) -> tuple[Transmission | None, bytes | None]:
         """Cut `answer` into notifications of `payload_size` bytes, applying the faults.
 
         `held` is a response an earlier MERGE kept back on this link; it travels glued in
-        front of this one. Returns the transmission (None while holding) and what to hold.
+        front of this one. `earlier` is the unit's previous answer to the same request; a
+        STALE fault sends it again, in notifications of its own, ahead of this one.
+        Returns the transmission (None while holding) and what to hold.
         """
         if held is None and self.fires(FaultKind.MERGE):
             return None, answer
         if self.fires(FaultKind.FLIP):
             answer = self.corrupt(answer)
         stream = answer if held is None else held + answer
-        chunks = [stream[i : i + payload_size] for i in range(0, len(stream), payload_size)]
+        chunks = _cut(stream, payload_size)
+        if earlier is not None and self.fires(FaultKind.STALE):
+            chunks = _cut(earlier, payload_size) + chunks
         if self.fires(FaultKind.SPLIT):
             chunks = self.split(chunks)
         if self.fires(FaultKind.DROP):
@@ -243,6 +283,11 @@ class FaultInjector:
         if length < 2:
             return 0
         return self.rng.randrange(1, length)
+
+
+def _cut(data: bytes, size: int) -> list[bytes]:
+    """Cut `data` into pieces of `size` bytes, the last one shorter."""
+    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 def _truncate(chunks: list[bytes], keep: int) -> list[bytes]:

@@ -22,7 +22,16 @@ from .frames import (
     write_multiple_reply,
     write_single_reply,
 )
-from .registers import D2_STATUS_SIZE, P81_REALTIME_SIZE, ascii_registers, d2_status, p81_realtime
+from .registers import (
+    D2_LAYOUT,
+    D2_STATUS_SIZE,
+    P81_LAYOUT,
+    P81_REALTIME_SIZE,
+    ascii_registers,
+    d2_status,
+    impossible_readings,
+    p81_realtime,
+)
 from .settings import REG_SOC, Settings
 
 D2_ADDRESS = 0xD2
@@ -62,6 +71,10 @@ class Firmware:
     their D2 counterparts. Whether real p81 units accept them over BLE is not
     verified; the simulator takes the permissive side so the client's refusal to
     send them is what gets tested, not the unit's.
+
+    Some firmware keeps its version strings or its settings to itself: with
+    ``reports_versions`` or ``reports_settings`` off, a read touching them is met
+    with silence (writes to settings still work).
     """
 
     def __init__(
@@ -71,12 +84,16 @@ class Firmware:
         dialect: Dialect = Dialect.D2,
         software_version: str = DEFAULT_SOFTWARE_VERSION,
         hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        reports_versions: bool = True,
+        reports_settings: bool = True,
         a5_quirks: A5Quirks | None = None,
     ) -> None:
         self.bms = bms
         self.dialect = Dialect(dialect)
         self.software_version = software_version
         self.hardware_version = hardware_version
+        self.reports_versions = reports_versions
+        self.reports_settings = reports_settings
         self.heartbeat = 0
         self.requests_answered = 0
         # The legacy protocol has no registers on the wire; it reads the same truth.
@@ -106,6 +123,14 @@ class Firmware:
     def write_register(self, register: int, value: int) -> bool:
         """Write a setting by its D2 address as a 0x06 request would; False if refused."""
         return self._apply_writes([(register, value)], self._d2_target)
+
+    def impossible_readings(self) -> list[dict[int, int]]:
+        """Status readings no healthy unit reports, in this dialect's addresses."""
+        if self.a5 is not None:
+            # A5 has no registers on the wire to put them in.
+            return []
+        layout = D2_LAYOUT if self.dialect is Dialect.D2 else P81_LAYOUT
+        return impossible_readings(layout, cells=self.bms.battery.cell_count)
 
     # -- the wire --------------------------------------------------------------
     def handle_request(
@@ -164,13 +189,17 @@ class Firmware:
         return values
 
     def _setting(self, register: int) -> int | None:
+        if not self.reports_settings:
+            return None
         if register == REG_SOC:
             # Reads back the live SOC: the register is where SOC is set, and a
             # stale copy of the last write would mislead the app.
             return round(self.bms.battery.soc * 10)
         return self.settings.read(register)
 
-    def _versions(self, offset: int, count: int, strings: tuple[int, int]) -> int:
+    def _versions(self, offset: int, count: int, strings: tuple[int, int]) -> int | None:
+        if not self.reports_versions:
+            return None
         software = ascii_registers(self.software_version, strings[0])
         hardware = ascii_registers(self.hardware_version, strings[1])
         return (software + hardware + [0] * count)[offset]

@@ -2,10 +2,13 @@
 
 `SimulatedPeripheral` is what bleak (or Home Assistant's bleak wrapper) instantiates as the
 client backend. It finds its unit by address in a `RadioRegistry`, forwards written requests
-to `unit.handle_request`, and sends the response back as notifications cut to the MTU, after
-the configured latency and through the unit's `FaultInjector`. The registry is bound to the
-class (`registry.peripheral_class()`), because bleak and habluetooth construct the backend
-themselves and pass it nothing but the device.
+to the unit (`RadioUnit.answer`), and sends the response back as notifications cut to the
+MTU, after the configured latency and through the unit's `FaultInjector`. The registry is
+bound to the class (`registry.peripheral_class()`), because bleak and habluetooth construct
+the backend themselves and pass it nothing but the device.
+
+This module is also the air side's public face: it re-exports the names a caller needs to
+put units on the air (`RadioUnit`, `UnitModel`, `Advertisement`, the GATT layouts).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
-from .advertising import (
+from .air import Advertisement, RadioUnit, UnitModel
+from .faults import FaultInjector, FaultKind, Transmission
+from .gatt import (
     ATT_HEADER,
     CCCD_UUID,
     DEVICE_NAME_UUID,
@@ -32,14 +37,9 @@ from .advertising import (
     FFF0_LAYOUT,
     MAX_MTU,
     MIN_MTU,
-    Advertisement,
     GattLayout,
-    RadioUnit,
-    UnitModel,
     build_services,
 )
-from .faults import FaultInjector, FaultKind, Transmission
-from .unit import SimulatedUnit
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -137,7 +137,8 @@ class RadioRegistry:
             self._peripheral_class = BoundPeripheral
         return self._peripheral_class
 
-    def _open(self, link: SimulatedPeripheral) -> None:
+    def open_link(self, link: SimulatedPeripheral) -> None:
+        """Count `link` against this radio's slots (BleakError when none is free)."""
         free = self.free_slots
         if free is not None and free <= 0:
             # The wording matches what bleak-retry-connector treats as "out of slots".
@@ -145,7 +146,8 @@ class RadioRegistry:
         self._links[link.address] = link
         self._notify()
 
-    def _close(self, link: SimulatedPeripheral) -> None:
+    def close_link(self, link: SimulatedPeripheral) -> None:
+        """Give back the slot `link` held."""
         if self._links.get(link.address) is link:
             del self._links[link.address]
             self._notify()
@@ -224,8 +226,8 @@ class SimulatedPeripheral(BaseBleakClient):
             raise radio.faults.connect_error()
         if radio.central is not None or radio.faults.fires(FaultKind.REFUSE):
             raise BleakError(f"{self.address}: connection refused, another central holds it")
-        self.registry._open(self)
-        radio._take(self)
+        self.registry.open_link(self)
+        radio.hold(self)
         self._radio = radio
         self.services = build_services(radio.gatt, radio.mtu)
         if pair:
@@ -263,8 +265,8 @@ class SimulatedPeripheral(BaseBleakClient):
         # An empty table, as ESPHome's backend leaves: characteristics the client still holds
         # resolve, and the write then fails with "not connected" like a real link.
         self.services = BleakGATTServiceCollection()
-        radio._release(self)
-        self.registry._close(self)
+        radio.release(self)
+        self.registry.close_link(self)
 
     async def clear_cache(self) -> bool:
         """Nothing is cached for a simulated unit (keeps bleak-retry-connector off D-Bus)."""
@@ -336,19 +338,22 @@ class SimulatedPeripheral(BaseBleakClient):
         radio.requests.append(request)
         if radio.faults.ignores_request():
             return
-        answer = _answer(radio, request)
+        earlier = radio.earlier_answer(request)
+        answer = radio.answer(request)
         if answer is not None:
-            self._send(radio, layout, answer)
+            self._send(radio, layout, answer, earlier)
 
     def _link(self) -> RadioUnit:
         if self._radio is None:
             raise BleakError(f"{self.address}: not connected")
         return self._radio
 
-    def _send(self, radio: RadioUnit, layout: GattLayout, answer: bytes) -> None:
+    def _send(
+        self, radio: RadioUnit, layout: GattLayout, answer: bytes, earlier: bytes | None
+    ) -> None:
         """Turn one response into notifications, letting the faults have their way."""
         transmission, self._held = radio.faults.transmit(
-            answer, payload_size=radio.mtu - ATT_HEADER, held=self._held
+            answer, payload_size=radio.mtu - ATT_HEADER, held=self._held, earlier=earlier
         )
         if transmission is None:
             return
@@ -386,18 +391,6 @@ class SimulatedPeripheral(BaseBleakClient):
                 callback(bytearray(chunk))
         if transmission.lose_link:
             self.lose_link()
-
-
-def _answer(radio: RadioUnit, request: bytes) -> bytes | None:
-    """The unit's answer to `request`, with the registers a GLITCH forces."""
-    forced = radio.faults.glitch(request)
-    if not forced:
-        return radio.unit.handle_request(request)
-    if not isinstance(radio.unit, SimulatedUnit):
-        # The forced values go into the unit's own frame building (so the CRC stays
-        # valid); a unit model without that cannot show the fault.
-        raise TypeError(f"{radio.unit!r} cannot force registers; use a SimulatedUnit")
-    return radio.unit.handle_request(request, forced_registers=forced)
 
 
 def _notify_handle(peripheral: SimulatedPeripheral, layout: GattLayout) -> int | None:

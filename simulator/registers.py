@@ -7,6 +7,8 @@ gets back exactly the (rounded) truth.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .battery import Battery
 from .settings import CURRENT_OFFSET, TEMPERATURE_OFFSET
 
@@ -14,6 +16,28 @@ D2_STATUS_SIZE = 0x50  # 0x00-0x4F
 P81_REALTIME_SIZE = 0x7F  # block 1 (0x00-0x3F), 0x40, block 2 (0x41-0x7E)
 ABSENT = 0xFFFF
 STATE_IDLE, STATE_CHARGING, STATE_DISCHARGING = 0, 1, 2
+# Raw values no healthy unit reports there: SOC 1000 %, a probe at 215 degrees C.
+IMPOSSIBLE_SOC = 10000
+IMPOSSIBLE_TEMPERATURE = 0xFF
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLayout:
+    """Where a status block keeps the fields it shares between dialects."""
+
+    cells: int
+    temperatures: int
+    soc: int
+    remaining_capacity: int
+    cycles: int
+
+
+D2_LAYOUT = StatusLayout(
+    cells=0x00, temperatures=0x20, soc=0x2A, remaining_capacity=0x30, cycles=0x33
+)
+P81_LAYOUT = StatusLayout(
+    cells=0x00, temperatures=0x30, soc=0x3A, remaining_capacity=0x4B, cycles=0x4C
+)
 
 
 def u16(value: int) -> int:
@@ -65,21 +89,22 @@ def d2_status(battery: Battery, *, has_mos_sensor: bool = True) -> list[int]:
     """The 80 D2 status registers 0x00-0x4F."""
     regs = [0] * D2_STATUS_SIZE
     cells, max_mv, min_mv, avg_mv = _cell_stats(battery)
-    regs[0 : len(cells)] = cells
+    layout = D2_LAYOUT
+    regs[layout.cells : layout.cells + len(cells)] = cells
     temps = [temperature_raw(t) for t in battery.temperatures]
-    regs[0x20 : 0x20 + len(temps)] = temps
+    regs[layout.temperatures : layout.temperatures + len(temps)] = temps
     regs[0x28] = u16(round(battery.pack_voltage * 10))
     regs[0x29] = current_raw(battery.current)
-    regs[0x2A] = u16(round(battery.soc * 10))
+    regs[layout.soc] = u16(round(battery.soc * 10))
     regs[0x2B] = max_mv
     regs[0x2C] = min_mv
     regs[0x2D] = max(temps)
     regs[0x2E] = min(temps)
     regs[0x2F] = state_of(battery)
-    regs[0x30] = u16(round(battery.remaining_ah * 10))
+    regs[layout.remaining_capacity] = u16(round(battery.remaining_ah * 10))
     regs[0x31] = battery.cell_count
     regs[0x32] = battery.temperature_sensors
-    regs[0x33] = u16(battery.cycles)
+    regs[layout.cycles] = u16(battery.cycles)
     regs[0x34] = int(battery.balancing)
     regs[0x35] = int(battery.charge_mos)
     regs[0x36] = int(battery.discharge_mos)
@@ -107,12 +132,13 @@ def p81_realtime(battery: Battery, *, heartbeat: int, has_mos_sensor: bool = Tru
     """
     regs = [0] * P81_REALTIME_SIZE
     cells, max_mv, _, avg_mv = _cell_stats(battery)
-    regs[0 : len(cells)] = cells
+    layout = P81_LAYOUT
+    regs[layout.cells : layout.cells + len(cells)] = cells
     temps = [temperature_raw(t) for t in battery.temperatures]
-    regs[0x30 : 0x30 + len(temps)] = temps
+    regs[layout.temperatures : layout.temperatures + len(temps)] = temps
     regs[0x38] = u16(round(battery.pack_voltage * 10))
     regs[0x39] = current_raw(battery.current)
-    regs[0x3A] = u16(round(battery.soc * 10))
+    regs[layout.soc] = u16(round(battery.soc * 10))
     regs[0x3B] = heartbeat & 0xFFFF
     regs[0x3C] = battery.cell_count
     regs[0x3D] = battery.temperature_sensors
@@ -123,8 +149,8 @@ def p81_realtime(battery: Battery, *, heartbeat: int, has_mos_sensor: bool = Tru
     regs[0x45] = min(temps)
     regs[0x46] = temps.index(min(temps)) + 1
     regs[0x48] = state_of(battery)
-    regs[0x4B] = u16(round(battery.remaining_ah * 10))
-    regs[0x4C] = u16(battery.cycles)
+    regs[layout.remaining_capacity] = u16(round(battery.remaining_ah * 10))
+    regs[layout.cycles] = u16(battery.cycles)
     regs[0x4D] = int(battery.balancing)
     regs[0x4E] = u16(CURRENT_OFFSET + round(battery.balance_current * 1000))
     bitmap = balance_bitmap(battery)
@@ -146,3 +172,21 @@ def ascii_registers(text: str, count: int) -> list[int]:
     """``text`` as NUL-padded ASCII, two characters per register."""
     raw = text.encode("ascii")[: count * 2].ljust(count * 2, b"\0")
     return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
+
+
+def impossible_readings(layout: StatusLayout, *, cells: int) -> list[dict[int, int]]:
+    """Status readings no healthy unit of `cells` cells reports, in a valid frame.
+
+    Each maps registers to raw values: capacity and cycle counters at their all-ones
+    sentinel, a counted cell at 0 mV or 65.535 V, SOC at 1000 %, a probe at 215 degrees C.
+    """
+    last_cell = layout.cells + cells - 1
+    return [
+        {layout.remaining_capacity: 0xFFFF},
+        {layout.cycles: 0xFFFF},
+        {layout.cells: 0},
+        {last_cell: 0},
+        {layout.cells: 0xFFFF},
+        {layout.soc: IMPOSSIBLE_SOC},
+        {layout.temperatures: IMPOSSIBLE_TEMPERATURE},
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .a5 import A5Quirks
 from .battery import Battery, default_temperature_sensors
@@ -50,8 +50,11 @@ class SimulatedUnit:
         cycles: int = 0,
         software_version: str = DEFAULT_SOFTWARE_VERSION,
         hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        reports_versions: bool = True,
+        reports_settings: bool = True,
         a5_quirks: A5Quirks | None = None,
     ) -> None:
+        """Build the unit; ``reports_versions``/``reports_settings`` as for Firmware."""
         self.name = name
         self.address = normalize_address(address)
         self.clock: Clock = clock if clock is not None else ManualClock()
@@ -82,6 +85,8 @@ class SimulatedUnit:
             dialect=Dialect(dialect),
             software_version=software_version,
             hardware_version=hardware_version,
+            reports_versions=reports_versions,
+            reports_settings=reports_settings,
             a5_quirks=a5_quirks,
         )
         self.manufacturer_data = manufacturer_data(name, self.address, manufacturer_id)
@@ -206,6 +211,10 @@ class SimulatedUnit:
         # A write may have switched a MOS, which starts or stops the current.
         self._track_sleep()
         return reply
+
+    def impossible_readings(self) -> Sequence[Mapping[int, int]]:
+        """Status readings no healthy unit reports (register: raw value), in a valid frame."""
+        return self.firmware.impossible_readings()
 
     def refresh(self) -> None:
         """Re-run protection and balancer now, after the battery was edited by hand."""

@@ -3,7 +3,8 @@
 All fixtures here are opt-in. A test that wants Home Assistant to hear a simulated unit asks
 for `simulated_proxy` (HA's `bluetooth` integration set up with no local adapter, plus a
 started simulated ESPHome proxy) and `add_simulated_unit` (a factory putting a SimulatedUnit
-on the air near that proxy, on the shared `sim_clock`).
+on the air near that proxy, on the shared `sim_clock`). `full_proxy` is that proxy with every
+connection slot held by other devices; `fill_proxy` takes the free slots when a test says so.
 
 Code under test must reach the unit the way production does: look bleak's classes up when
 connecting (`bleak_retry_connector.BleakClientWithServiceCache`), never bind them at import
@@ -12,7 +13,7 @@ time, because Home Assistant swaps them for its proxy-aware wrappers when `bluet
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 from unittest.mock import MagicMock, patch
 
@@ -21,11 +22,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
-from simulator.advertising import RadioUnit
+from simproxy import SimulatedBluetoothProxy
 from simulator.clock import ManualClock
 from simulator.faults import FaultInjector
+from simulator.radio import RadioUnit
 from simulator.unit import SimulatedUnit
+from tests.ha_bluetooth import SlotHolders, connect_through_home_assistant
 
 PROXY_SOURCE = "AA:BB:CC:DD:EE:00"
 
@@ -105,3 +107,32 @@ def add_simulated_unit(
         return radio
 
     return _add
+
+
+@pytest.fixture
+def fill_proxy(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> Callable[[], Awaitable[SlotHolders]]:
+    """Return a coroutine function that takes every free proxy slot with other devices' links.
+
+    The links go through Home Assistant's Bluetooth stack, as another integration's would,
+    so Home Assistant knows the proxy is full.
+    """
+
+    async def _fill() -> SlotHolders:
+        free = simulated_proxy.registry.free_slots
+        assert free is not None, "the simulated proxy has no slot limit"
+        radios = [add_simulated_unit() for _ in range(free)]
+        links = [await connect_through_home_assistant(hass, radio) for radio in radios]
+        assert simulated_proxy.registry.free_slots == 0
+        return SlotHolders(radios, links)
+
+    return _fill
+
+
+@pytest.fixture
+async def full_proxy(fill_proxy: Callable[[], Awaitable[SlotHolders]]) -> SlotHolders:
+    """The simulated proxy with every connection slot held by other devices."""
+    return await fill_proxy()

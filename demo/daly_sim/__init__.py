@@ -16,8 +16,8 @@ import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
 from demo.units import build_units
+from simproxy import SimulatedBluetoothProxy
 from simulator import RealtimeClock
 
 from .board import DashboardWriter

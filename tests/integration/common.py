@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,10 +15,32 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from simulator.faults import FaultInjector
 from simulator.radio import RadioUnit
+from simulator.unit import SimulatedUnit
 
 DOMAIN = "daly_bms"
 READ = 0x03
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedUnit:
+    """A config entry set up against a simulated unit behind the simulated proxy."""
+
+    radio: RadioUnit
+    entry: MockConfigEntry
+
+    @property
+    def unit(self) -> SimulatedUnit:
+        """Return the simulated unit (its `battery` is the truth)."""
+        unit = self.radio.unit
+        assert isinstance(unit, SimulatedUnit)
+        return unit
+
+    @property
+    def faults(self) -> FaultInjector:
+        """Return the unit's fault injector."""
+        return self.radio.faults
 
 
 def mock_entry(radio: RadioUnit, **options: Any) -> MockConfigEntry:
@@ -80,41 +103,3 @@ async def advance(hass: HomeAssistant, seconds: float) -> None:
 def writes(radio: RadioUnit) -> list[bytes]:
     """Return every request sent to the unit that was not a read."""
     return [request for request in radio.requests if request[1] != READ]
-
-
-class SilentPeripheral:
-    """A connectable BLE device with the Daly GATT layout that never answers: not a Daly."""
-
-    def __init__(self, *, name: str, address: str, service_uuids: list[str]) -> None:
-        """Describe what the device advertises."""
-        self.name = name
-        self.address = address.upper()
-        self.manufacturer_data: dict[int, bytes] = {}
-        self.service_uuids = service_uuids
-        self.asleep = False
-
-    def handle_request(self, request: bytes) -> bytes | None:
-        """Ignore every request."""
-        return None
-
-
-VERSION_REGISTER = 0xA9
-SETTINGS_REGISTER = 0x80
-
-
-class TightLippedUnit:
-    """A unit whose firmware ignores version and settings reads (silence, as real units)."""
-
-    def __init__(self, unit: object) -> None:
-        """Wrap a SimulatedUnit."""
-        self._unit = unit
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._unit, name)
-
-    def handle_request(self, request: bytes) -> bytes | None:
-        """Answer like the wrapped unit, except version and settings reads."""
-        register = int.from_bytes(request[2:4], "big")
-        if request[1] == 0x03 and register in (VERSION_REGISTER, SETTINGS_REGISTER):
-            return None
-        return self._unit.handle_request(request)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
 from simulator.radio import RadioUnit
 
 from .common import advance, setup_entry, state, writes

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-import bleak_retry_connector
 from homeassistant.components import bluetooth
 from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
 from simulator.faults import FaultKind
+from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
+from tests.ha_bluetooth import SlotHolders
 
-from .common import DOMAIN, SilentPeripheral, TightLippedUnit, mock_entry, setup_entry, writes
+from .common import DOMAIN, mock_entry, setup_entry, writes
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -119,7 +120,7 @@ async def test_confirm_silent_non_daly_device(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
     """A device found only by its FFF0 service that never answers is not a Daly."""
-    device = SilentPeripheral(name="BT-Thermo", address="C0:FF:EE:00:00:01", service_uuids=[FFF0])
+    device = ForeignDevice(name="BT-Thermo", address="C0:FF:EE:00:00:01", service_uuids=[FFF0])
     radio = simulated_proxy.add_unit(device)
     simulated_proxy.async_advertise(radio)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -132,25 +133,19 @@ async def test_confirm_silent_non_daly_device(
 
 
 async def test_confirm_when_no_proxy_slot_is_free(
-    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
 ) -> None:
     """With every proxy slot in use the flow says so instead of a generic failure."""
     radio = add_simulated_unit()
     flow = await _discovery_flow(hass, radio)
-    others = [add_simulated_unit() for _ in range(3)]
-    links = [
-        await bleak_retry_connector.establish_connection(
-            bleak_retry_connector.BleakClientWithServiceCache,
-            bluetooth.async_ble_device_from_address(hass, other.address, connectable=True),
-            other.unit.name,
-        )
-        for other in others
-    ]
+    others = await fill_proxy()
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["errors"] == {"base": "no_connection_slot"}
 
-    await links[0].disconnect()
+    await others.release()
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -341,9 +336,9 @@ async def test_confirm_device_without_daly_characteristics(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
     """A device with another GATT layout is not a Daly, whatever it advertises."""
-    from simulator.advertising import GattLayout, uuid16
+    from simulator.gatt import GattLayout, uuid16
 
-    device = SilentPeripheral(name="BT-Lamp", address="C0:FF:EE:00:00:02", service_uuids=[FFF0])
+    device = ForeignDevice(name="BT-Lamp", address="C0:FF:EE:00:00:02", service_uuids=[FFF0])
     layout = GattLayout(uuid16(0xFFE0), uuid16(0xFFE1), uuid16(0xFFE2))
     radio = simulated_proxy.add_unit(device, gatt=(layout,))
     simulated_proxy.async_advertise(radio)
@@ -390,14 +385,15 @@ async def test_reconfigure_a_stopped_entry_whose_unit_is_gone(
 
 
 async def test_unit_that_keeps_its_versions_to_itself_can_be_added(
-    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: object
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """Versions are read when offered; firmware that ignores the read is still a Daly."""
-    from simulator.unit import SimulatedUnit
-
-    unit = SimulatedUnit(name="DL-0102030405AB", address="01:02:03:04:05:AB", clock=sim_clock)
-    radio = simulated_proxy.add_unit(TightLippedUnit(unit))
-    simulated_proxy.async_advertise(radio)
+    radio = add_simulated_unit(
+        name="DL-0102030405AB",
+        address="01:02:03:04:05:AB",
+        reports_versions=False,
+        reports_settings=False,
+    )
     result = await _discovery_flow(hass, radio)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -2,49 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
-from simulator.clock import ManualClock
-from simulator.unit import SimulatedUnit
+from simulator.radio import RadioUnit
 
 from .common import advance, mock_entry, state
 
-SETTINGS_REGISTER = 0x80
-
-
-class ShyAtFirst:
-    """A unit that ignores settings reads until `shy` is cleared (a busy or just-woken BMS)."""
-
-    def __init__(self, unit: SimulatedUnit) -> None:
-        """Wrap a SimulatedUnit; shy from the start."""
-        self._unit = unit
-        self.shy = True
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._unit, name)
-
-    def handle_request(self, request: bytes) -> bytes | None:
-        """Answer like the wrapped unit, but not to settings reads while shy."""
-        if self.shy and request[1] == 0x03 and request[2:4] == SETTINGS_REGISTER.to_bytes(2):
-            return None
-        return self._unit.handle_request(request)
-
 
 async def test_enabled_setting_sensor_is_kept_when_settings_are_late(
-    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: ManualClock
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """Settings not read at startup: the enabled sensor waits for them instead of vanishing."""
-    unit = ShyAtFirst(
-        SimulatedUnit(
-            name="DL-0102030405AD", address="01:02:03:04:05:AD", clock=sim_clock, capacity_ah=230.0
-        )
+    # A busy or just-woken BMS ignores the settings read at first.
+    radio = add_simulated_unit(
+        name="DL-0102030405AD",
+        address="01:02:03:04:05:AD",
+        capacity_ah=230.0,
+        reports_settings=False,
     )
-    radio = simulated_proxy.add_unit(unit)
-    simulated_proxy.async_advertise(radio)
     entry = mock_entry(radio)
     entry.add_to_hass(hass)
     # Enabled by the user during an earlier run.
@@ -59,7 +39,7 @@ async def test_enabled_setting_sensor_is_kept_when_settings_are_late(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor", radio, "rated_capacity").state == STATE_UNAVAILABLE
 
-    unit.shy = False
+    radio.unit.firmware.reports_settings = True
     for _ in range(10):  # settings are read again every tenth poll
         await advance(hass, 11)
     assert float(state(hass, "sensor", radio, "rated_capacity").state) == pytest.approx(230.0)

@@ -9,10 +9,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
+from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 
-from .common import DOMAIN, SilentPeripheral, setup_entry
+from .common import DOMAIN, setup_entry
 
 
 @pytest.mark.parametrize("seconds", [1, 3601])
@@ -38,7 +39,7 @@ async def test_pick_list_leaves_out_devices_that_are_no_daly(
     """A connectable thermometer next to the battery is not offered."""
     daly = add_simulated_unit()
     other = simulated_proxy.add_unit(
-        SilentPeripheral(name="Kitchen thermometer", address="C0:FF:EE:00:00:03", service_uuids=[])
+        ForeignDevice(name="Kitchen thermometer", address="C0:FF:EE:00:00:03")
     )
     simulated_proxy.async_advertise(other)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})

@@ -8,7 +8,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
+from simproxy import SimulatedBluetoothProxy
 from simulator.radio import RadioUnit
 
 from .common import setup_entry, unit_device, writes

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import logging
+from typing import Any
 
 from bleak.exc import BleakError
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -184,9 +185,9 @@ async def test_switch_during_a_poll_waits_for_its_answer(
     sent: list[tuple[bytes, int]] = []
     handle_request = radio.unit.handle_request
 
-    def recording(request: bytes) -> bytes | None:
+    def recording(request: bytes, **options: Any) -> bytes | None:
         sent.append((request, len(radio.notifications) - answered))
-        return handle_request(request)
+        return handle_request(request, **options)
 
     monkeypatch.setattr(radio.unit, "handle_request", recording)
     before = len(radio.requests)

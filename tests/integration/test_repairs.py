@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-import bleak_retry_connector
-from homeassistant.components import bluetooth
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -15,6 +13,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 from simulator.radio import RadioUnit
+from tests.ha_bluetooth import SlotHolders
 
 from .common import DOMAIN, advance, setup_entry, state
 
@@ -115,21 +114,14 @@ async def test_issue_ends_with_the_entry(
 async def test_no_free_proxy_slot_for_a_day(
     hass: HomeAssistant,
     add_simulated_unit: Callable[..., RadioUnit],
+    fill_proxy: Callable[[], Awaitable[SlotHolders]],
     calendar: Calendar,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Other devices hold every proxy slot: unavailable with that reason, then the issue."""
     radio = add_simulated_unit()
     await setup_entry(hass, radio, connection_mode="per_poll")
-    others = [add_simulated_unit() for _ in range(3)]
-    links = [
-        await bleak_retry_connector.establish_connection(
-            bleak_retry_connector.BleakClientWithServiceCache,
-            bluetooth.async_ble_device_from_address(hass, other.address, connectable=True),
-            other.unit.name,
-        )
-        for other in others
-    ]
+    others = await fill_proxy()
     await advance(hass, 11)
     assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
     [lost] = [r.getMessage() for r in caplog.records if "is unavailable" in r.getMessage()]
@@ -139,7 +131,7 @@ async def test_no_free_proxy_slot_for_a_day(
     await advance(hass, 301)
     assert len(_issues(hass)) == 1
 
-    await links[0].disconnect()
+    await others.release()
     await advance(hass, 301)
     assert state(hass, "sensor", radio, "soc").state != STATE_UNAVAILABLE
     assert _issues(hass) == []

@@ -9,12 +9,10 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
 from simulator.faults import FaultInjector, FaultKind
 from simulator.radio import RadioUnit
 
 from .common import (
-    TightLippedUnit,
     advance,
     entity_id,
     setup_entry,
@@ -82,14 +80,16 @@ async def test_refused_connection_at_setup_explains_itself(
 
 
 async def test_unit_keeping_versions_and_settings_to_itself(
-    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: object
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """Firmware that ignores version and settings reads still gives a working device."""
-    from simulator.unit import SimulatedUnit
-
-    unit = SimulatedUnit(name="DL-0102030405AA", address="01:02:03:04:05:AA", clock=sim_clock)
-    radio = simulated_proxy.add_unit(TightLippedUnit(unit))
-    simulated_proxy.async_advertise(radio)
+    radio = add_simulated_unit(
+        name="DL-0102030405AA",
+        address="01:02:03:04:05:AA",
+        reports_versions=False,
+        reports_settings=False,
+    )
+    unit = radio.unit
     entry = await setup_entry(hass, radio)
     assert entry.state is ConfigEntryState.LOADED
 

@@ -1,4 +1,4 @@
-"""Client-side helpers for radio tests: a bleak client and a notification collector."""
+"""Helpers for radio tests: simulated units, requests, a bleak client, a notification collector."""
 
 from __future__ import annotations
 
@@ -8,10 +8,26 @@ from collections.abc import Callable
 import bleak
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
+from simulator import ManualClock, SimulatedUnit, daly_name
+from simulator.crc import with_crc
 from simulator.radio import FFF0_LAYOUT, GattLayout
 
 # Generous guard so a broken simulator fails the test instead of hanging it.
 GUARD_SECONDS = 5.0
+ADDRESS = "C0:FF:EE:00:00:01"
+D2 = 0xD2
+P81 = 0x81
+
+
+def make_unit(address: str = ADDRESS, **options: object) -> SimulatedUnit:
+    """Return a simulated unit on a clock of its own; two made alike answer alike."""
+    options.setdefault("name", daly_name(address))
+    return SimulatedUnit(address=address, clock=ManualClock(), **options)  # type: ignore[arg-type]
+
+
+def read_request(first: int, count: int, address: int = D2) -> bytes:
+    """Return a read request for `count` registers from `first`."""
+    return with_crc(bytes([address, 0x03]) + first.to_bytes(2, "big") + count.to_bytes(2, "big"))
 
 
 class Inbox:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 from bleak import BleakClient
@@ -14,12 +14,20 @@ from simulator.crc import crc_ok
 from simulator.faults import FaultInjector, FaultKind
 from simulator.radio import RadioRegistry, RadioUnit
 from simulator.unit import SimulatedUnit
-from tests.radio.helpers import GUARD_SECONDS, Inbox, plain_bleak_client, request, subscribe
-from tests.radio.standin import StandInUnit, read_request
+from tests.radio.helpers import (
+    GUARD_SECONDS,
+    Inbox,
+    make_unit,
+    plain_bleak_client,
+    read_request,
+    request,
+    subscribe,
+)
 
 STATUS_62 = read_request(0x00, 0x3E)  # 129-byte answer
 ONE_REGISTER = read_request(0x00, 0x01)  # 7-byte answer
 CHARGE_MOS_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")  # echoed when it is carried out
+JUNK = b"AT+OK\r\n"
 
 
 @dataclass
@@ -29,12 +37,12 @@ class Link:
     client: BleakClient
     inbox: Inbox
     radio: RadioUnit
-    unit: StandInUnit
+    unit: SimulatedUnit
     lost: asyncio.Event
 
     def answer(self, frame: bytes) -> bytes:
-        """Return what a healthy unit answers to `frame` (without logging it)."""
-        answer = StandInUnit().handle_request(frame)
+        """Return what a healthy twin of the unit answers to `frame` (the unit is left alone)."""
+        answer = make_unit().handle_request(frame)
         assert answer is not None
         return answer
 
@@ -50,7 +58,7 @@ def registry() -> RadioRegistry:
 
 
 async def _open(registry: RadioRegistry, faults: FaultInjector, mtu: int = 512) -> Link:
-    unit = StandInUnit()
+    unit = make_unit()
     radio = registry.add(unit, mtu=mtu, faults=faults)
     lost = asyncio.Event()
     client = plain_bleak_client(
@@ -98,17 +106,6 @@ async def test_split_uses_more_notifications(link: Link, faults: FaultInjector) 
     assert len(link.inbox.notifications) == 2
 
 
-async def test_merge_glues_two_answers_into_one_notification(
-    link: Link, faults: FaultInjector
-) -> None:
-    faults.inject(FaultKind.MERGE)
-    await request(link.client, STATUS_62)
-    await request(link.client, ONE_REGISTER)
-    both = link.answer(STATUS_62) + link.answer(ONE_REGISTER)
-    await link.inbox.wait_bytes(len(both))
-    assert link.inbox.notifications == [both]
-
-
 async def test_flip_corrupts_exactly_one_byte(link: Link, faults: FaultInjector) -> None:
     faults.inject(FaultKind.FLIP)
     await request(link.client, STATUS_62)
@@ -117,14 +114,6 @@ async def test_flip_corrupts_exactly_one_byte(link: Link, faults: FaultInjector)
     assert len(received) == len(expected)
     assert sum(a != b for a, b in zip(received, expected, strict=True)) == 1
     assert not crc_ok(received)
-
-
-async def test_late_answer_is_overtaken_by_the_next(link: Link, faults: FaultInjector) -> None:
-    faults.inject(FaultKind.LATE)
-    await request(link.client, STATUS_62)
-    await request(link.client, ONE_REGISTER)
-    await link.inbox.wait_for(lambda box: len(box.notifications) == 2)
-    assert link.inbox.notifications == [link.answer(ONE_REGISTER), link.answer(STATUS_62)]
 
 
 async def test_disconnect_mid_frame(link: Link, faults: FaultInjector) -> None:
@@ -139,31 +128,75 @@ async def test_disconnect_mid_frame(link: Link, faults: FaultInjector) -> None:
     assert full.startswith(link.inbox.received)
 
 
-async def test_junk_precedes_the_answer(link: Link, faults: FaultInjector) -> None:
-    faults.inject(FaultKind.JUNK)
-    await request(link.client, STATUS_62)
-    await link.inbox.wait_bytes(129 + 7)
-    assert link.inbox.notifications == [b"AT+OK\r\n", link.answer(STATUS_62)]
+type Answers = Callable[[bytes], bytes]
 
 
-async def test_junk_lands_between_merged_frames(link: Link, faults: FaultInjector) -> None:
-    faults.inject(FaultKind.MERGE)
-    faults.inject(FaultKind.JUNK)
-    await request(link.client, ONE_REGISTER)
-    await request(link.client, ONE_REGISTER)
-    await link.inbox.wait_bytes(7 + 14)
-    answer = link.answer(ONE_REGISTER)
-    assert link.inbox.notifications == [b"AT+OK\r\n", answer + answer]
-
-
-async def test_asleep_request_is_never_processed(link: Link, faults: FaultInjector) -> None:
-    faults.inject(FaultKind.ASLEEP)
-    await request(link.client, STATUS_62)
-    await request(link.client, ONE_REGISTER)
-    await link.inbox.wait_bytes(7)
-    assert link.inbox.notifications == [link.answer(ONE_REGISTER)]
-    assert link.unit.handled == [ONE_REGISTER]
-    assert link.radio.requests == [STATUS_62, ONE_REGISTER]
+@pytest.mark.parametrize(
+    ("kinds", "sent", "expected", "answered"),
+    [
+        pytest.param(
+            [FaultKind.MERGE],
+            [STATUS_62, ONE_REGISTER],
+            lambda a: [a(STATUS_62) + a(ONE_REGISTER)],
+            2,
+            id="merge glues two answers into one notification",
+        ),
+        pytest.param(
+            [FaultKind.LATE],
+            [STATUS_62, ONE_REGISTER],
+            lambda a: [a(ONE_REGISTER), a(STATUS_62)],
+            2,
+            id="a late answer is overtaken by the next",
+        ),
+        pytest.param(
+            [FaultKind.JUNK],
+            [STATUS_62],
+            lambda a: [JUNK, a(STATUS_62)],
+            1,
+            id="junk precedes the answer",
+        ),
+        pytest.param(
+            [FaultKind.MERGE, FaultKind.JUNK],
+            [ONE_REGISTER, ONE_REGISTER],
+            lambda a: [JUNK, a(ONE_REGISTER) + a(ONE_REGISTER)],
+            2,
+            id="junk lands before merged frames",
+        ),
+        pytest.param(
+            [FaultKind.ASLEEP],
+            [STATUS_62, ONE_REGISTER],
+            lambda a: [a(ONE_REGISTER)],
+            1,
+            id="a request the unit sleeps through is never processed",
+        ),
+        pytest.param(
+            [FaultKind.SILENCE],
+            [STATUS_62, ONE_REGISTER, STATUS_62, ONE_REGISTER],
+            lambda a: [a(ONE_REGISTER)],
+            1,
+            id="a burst of silence swallows three requests",
+        ),
+    ],
+)
+async def test_what_the_client_receives(
+    link: Link,
+    faults: FaultInjector,
+    kinds: list[FaultKind],
+    sent: list[bytes],
+    expected: Callable[[Answers], list[bytes]],
+    answered: int,
+) -> None:
+    for kind in kinds:
+        faults.inject(kind)
+    for frame in sent:
+        await request(link.client, frame)
+    notifications = expected(link.answer)
+    await link.inbox.wait_bytes(sum(map(len, notifications)))
+    await asyncio.sleep(0.06)  # past the late delay: nothing else is on its way
+    assert link.inbox.notifications == notifications
+    assert link.radio.requests == sent
+    assert link.unit.firmware.requests_answered == answered
+    assert all(faults.fired[kind] == 1 for kind in kinds)
 
 
 async def test_a_sleeping_unit_stays_silent_until_woken(link: Link, faults: FaultInjector) -> None:
@@ -175,8 +208,62 @@ async def test_a_sleeping_unit_stays_silent_until_woken(link: Link, faults: Faul
     assert link.inbox.notifications == [link.answer(ONE_REGISTER)]
 
 
+async def test_stale_answer_arrives_again_before_the_fresh_one(
+    link: Link, faults: FaultInjector
+) -> None:
+    faults.inject(FaultKind.STALE)
+    await request(link.client, STATUS_62)  # nothing earlier to repeat: the fault waits
+    first = await link.inbox.wait_bytes(129)
+    assert faults.pending(FaultKind.STALE) == 1
+    link.unit.set_current(-20.0)
+    link.unit.advance(60)
+    await request(link.client, STATUS_62)
+    await link.inbox.wait_bytes(3 * 129)
+    fresh = link.radio.earlier_answer(STATUS_62)
+    assert fresh is not None
+    assert fresh != first
+    assert link.inbox.notifications == [first, first, fresh]
+    assert faults.fired[FaultKind.STALE] == 1
+
+
+async def test_stale_answer_is_the_last_one_to_the_same_request(
+    small_mtu_link: Link, faults: FaultInjector
+) -> None:
+    link = small_mtu_link
+    await request(link.client, STATUS_62)
+    await request(link.client, ONE_REGISTER)
+    await link.inbox.wait_bytes(129 + 7)
+    faults.inject(FaultKind.STALE)
+    await request(link.client, ONE_REGISTER)
+    await link.inbox.wait_bytes(129 + 3 * 7)
+    answer = link.answer(ONE_REGISTER)
+    assert link.inbox.notifications[-2:] == [answer, answer]
+    assert link.inbox.received == link.answer(STATUS_62) + answer * 3
+
+
+async def test_silence_lasts_the_requests_it_was_given(registry: RadioRegistry) -> None:
+    faults = FaultInjector(silence_requests=2)
+    link = await _open(registry, faults)
+    faults.set_probability(FaultKind.SILENCE, 1.0)
+    await request(link.client, ONE_REGISTER)  # fires: this one and the next go unheard
+    await request(link.client, ONE_REGISTER)
+    faults.set_probability(FaultKind.SILENCE, 0.0)
+    await request(link.client, ONE_REGISTER)
+    await link.inbox.wait_bytes(7)
+    assert link.inbox.notifications == [link.answer(ONE_REGISTER)]
+    assert faults.fired[FaultKind.SILENCE] == 1
+    faults.inject(FaultKind.SILENCE)
+    await request(link.client, ONE_REGISTER)  # a new burst of two starts ...
+    faults.clear()  # ... and ends with the rest of the faults: a healthy link again
+    await request(link.client, ONE_REGISTER)
+    await link.inbox.wait_bytes(14)
+    assert link.radio.requests == [ONE_REGISTER] * 5
+    assert link.unit.firmware.requests_answered == 2
+    await link.client.disconnect()
+
+
 async def test_refused_connection(registry: RadioRegistry, faults: FaultInjector) -> None:
-    unit = StandInUnit()
+    unit = make_unit()
     registry.add(unit, faults=faults)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     faults.inject(FaultKind.REFUSE)
@@ -210,7 +297,7 @@ async def test_write_to_a_unit_gone_out_of_range_fails(link: Link, faults: Fault
 
 
 async def test_vanish_for_one_advertisement(registry: RadioRegistry, faults: FaultInjector) -> None:
-    radio = registry.add(StandInUnit(), faults=faults)
+    radio = registry.add(make_unit(), faults=faults)
     faults.inject(FaultKind.VANISH)
     assert radio.advertisement() is None
     assert radio.advertisement() is not None
@@ -239,6 +326,8 @@ def test_injector_rejects_nonsense() -> None:
         faults.set_probability(FaultKind.DROP, 1.5)
     with pytest.raises(ValueError, match="times"):
         faults.inject(FaultKind.DROP, times=0)
+    with pytest.raises(ValueError, match="silence_requests"):
+        FaultInjector(silence_requests=0)
 
 
 def test_commands_are_counted_down_and_cleared() -> None:
@@ -271,7 +360,7 @@ def test_shaping_helpers_leave_what_they_cannot_change() -> None:
 @pytest.mark.parametrize(("kind", "applied"), [(FaultKind.ASLEEP, False), (FaultKind.DROP, True)])
 async def test_a_lost_echo_is_not_a_lost_command(kind: FaultKind, applied: bool) -> None:
     # Asleep: the firmware never saw the write. Drop: it switched, only the echo was lost.
-    unit = SimulatedUnit(name="DL-C0DA1B000001", address="C0:DA:1B:00:00:01")
+    unit = make_unit()
     registry = RadioRegistry()
     faults = FaultInjector()
     registry.add(unit, faults=faults)

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 from unittest.mock import patch
 
 import bleak
@@ -21,14 +20,13 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_fire_time_changed,
 )
 
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
-from simulator.advertising import RadioUnit
+from simproxy import SimulatedBluetoothProxy
 from simulator.crc import crc_ok
 from simulator.faults import FaultInjector, FaultKind
-from simulator.radio import FFF0_LAYOUT
+from simulator.radio import FFF0_LAYOUT, RadioUnit
 from simulator.unit import SimulatedUnit
-from tests.radio.helpers import GUARD_SECONDS, Inbox
-from tests.radio.standin import StandInUnit, read_request
+from tests.ha_bluetooth import SlotHolders, connect_through_home_assistant
+from tests.radio.helpers import GUARD_SECONDS, Inbox, make_unit, read_request
 
 STATUS_62 = read_request(0x00, 0x3E)
 
@@ -42,17 +40,6 @@ def bluetooth_clock_at(seconds: float) -> Iterator[None]:
         patch("habluetooth.manager.monotonic_time_coarse", return_value=seconds),
     ):
         yield
-
-
-async def _connect(
-    hass: HomeAssistant, address: str, **kwargs: Any
-) -> bleak_retry_connector.BleakClientWithServiceCache:
-    """Connect the way an integration does, names looked up at call time."""
-    device = bluetooth.async_ble_device_from_address(hass, address, connectable=True)
-    assert device is not None
-    return await bleak_retry_connector.establish_connection(
-        bleak_retry_connector.BleakClientWithServiceCache, device, address, **kwargs
-    )
 
 
 async def _ask(client: bleak.BleakClient, frame: bytes, answer_length: int) -> bytes:
@@ -97,7 +84,7 @@ async def test_establish_connection_reaches_the_simulator(
     add_simulated_unit: Callable[..., RadioUnit],
 ) -> None:
     radio = add_simulated_unit(cells=8)
-    client = await _connect(hass, radio.address)
+    client = await connect_through_home_assistant(hass, radio)
     assert isinstance(client, HaBleakClientWrapper)
     assert client.is_connected
     assert radio.central is not None
@@ -116,10 +103,10 @@ async def test_establish_connection_reaches_the_simulator(
 async def test_notifications_through_home_assistant_are_mtu_sized(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
-    unit = StandInUnit()
-    simulated_proxy.add_unit(unit, mtu=23, latency=0.01)
+    unit = make_unit()
+    radio = simulated_proxy.add_unit(unit, mtu=23, latency=0.01)
     simulated_proxy.async_advertise()
-    client = await _connect(hass, unit.address)
+    client = await connect_through_home_assistant(hass, radio)
     assert client.mtu_size == 23
     inbox = Inbox()
     await client.start_notify(FFF0_LAYOUT.notify, inbox)
@@ -139,7 +126,7 @@ async def test_allocations_follow_the_links(
     manager = get_manager()
     [before] = manager.async_current_allocations(simulated_proxy.source) or []
     assert (before.slots, before.free, before.allocated) == (3, 3, [])
-    client = await _connect(hass, radio.address)
+    client = await connect_through_home_assistant(hass, radio)
     [during] = manager.async_current_allocations(simulated_proxy.source) or []
     assert (during.free, during.allocated) == (2, [radio.address])
     await client.disconnect()
@@ -151,20 +138,18 @@ async def test_allocations_follow_the_links(
 async def test_connection_slots_are_a_limit(hass: HomeAssistant) -> None:
     proxy = SimulatedBluetoothProxy(hass, source="AA:BB:CC:DD:EE:01", connection_slots=1)
     proxy.async_start()
-    units = [StandInUnit(address=f"C0:FF:EE:00:00:0{i}") for i in (1, 2)]
-    for unit in units:
-        proxy.add_unit(unit)
+    radios = [proxy.add_unit(make_unit(address=f"C0:FF:EE:00:00:0{i}")) for i in (1, 2)]
     proxy.async_advertise()
-    first = await _connect(hass, units[0].address)
+    first = await connect_through_home_assistant(hass, radios[0])
     # Home Assistant itself sees the proxy has no free slot and does not try.
     with pytest.raises(
         bleak_retry_connector.BleakOutOfConnectionSlotsError,
         match="No backend with an available connection slot",
     ):
-        await _connect(hass, units[1].address, max_attempts=1)
-    assert proxy.radio(units[1].address).requests == []
+        await connect_through_home_assistant(hass, radios[1], max_attempts=1)
+    assert radios[1].requests == []
     await first.disconnect()
-    second = await _connect(hass, units[1].address)
+    second = await connect_through_home_assistant(hass, radios[1])
     assert second.is_connected
     proxy.async_stop()
     assert not second.is_connected
@@ -177,9 +162,9 @@ async def test_second_central_is_refused(
     add_simulated_unit: Callable[..., RadioUnit],
 ) -> None:
     radio = add_simulated_unit()
-    first = await _connect(hass, radio.address)
+    first = await connect_through_home_assistant(hass, radio)
     with pytest.raises(bleak_retry_connector.BleakConnectionError, match="another central"):
-        await _connect(hass, radio.address, max_attempts=2)
+        await connect_through_home_assistant(hass, radio, max_attempts=2)
     assert radio.central is not None
     await first.disconnect()
 
@@ -190,7 +175,7 @@ async def test_connected_unit_stops_advertising(
     add_simulated_unit: Callable[..., RadioUnit],
 ) -> None:
     radio = add_simulated_unit()
-    client = await _connect(hass, radio.address)
+    client = await connect_through_home_assistant(hass, radio)
     radio.rssi = -40
     simulated_proxy.async_advertise()
     info = bluetooth.async_last_service_info(hass, radio.address, connectable=True)
@@ -211,7 +196,9 @@ async def test_link_lost_mid_frame_reaches_the_integrations_callback(
     faults = FaultInjector()
     radio = add_simulated_unit(faults=faults)
     lost: asyncio.Future[bleak.BleakClient] = hass.loop.create_future()
-    client = await _connect(hass, radio.address, disconnected_callback=lost.set_result)
+    client = await connect_through_home_assistant(
+        hass, radio, disconnected_callback=lost.set_result
+    )
     inbox = Inbox()
     await client.start_notify(FFF0_LAYOUT.notify, inbox)
     faults.inject(FaultKind.DISCONNECT)
@@ -276,10 +263,9 @@ async def test_proxy_misuse_is_reported(
         idle.async_advertise()
     with pytest.raises(KeyError):
         simulated_proxy.radio("C0:FF:EE:12:34:56")
-    radio = RadioUnit(StandInUnit())
-    with pytest.raises(TypeError):
-        simulated_proxy.add_unit(radio, mtu=100)
-    assert simulated_proxy.add_unit(radio) is radio
+    radio = RadioUnit(make_unit())
+    assert simulated_proxy.hear(radio) is radio
+    assert simulated_proxy.radio(radio.address) is radio
 
 
 async def test_stopping_the_proxy_drops_links_and_the_scanner(
@@ -287,12 +273,30 @@ async def test_stopping_the_proxy_drops_links_and_the_scanner(
 ) -> None:
     proxy = SimulatedBluetoothProxy(hass, source="AA:BB:CC:DD:EE:03")
     stop = proxy.async_start()
-    unit = StandInUnit()
-    proxy.add_unit(unit)
+    unit = make_unit()
+    radio = proxy.add_unit(unit)
     proxy.async_advertise(unit)
-    client = await _connect(hass, unit.address)
+    client = await connect_through_home_assistant(hass, radio)
     stop()
     assert not client.is_connected
     assert bluetooth.async_scanner_count(hass, connectable=True) == 0
     with pytest.raises(BleakError):
         await client.write_gatt_char(FFF0_LAYOUT.write, STATUS_62, response=False)
+
+
+async def test_a_full_proxy_is_full_for_home_assistant(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+    full_proxy: SlotHolders,
+) -> None:
+    radio = add_simulated_unit()
+    [allocations] = get_manager().async_current_allocations(simulated_proxy.source) or []
+    assert (allocations.free, len(allocations.allocated)) == (0, 3)
+    assert sorted(allocations.allocated) == sorted(other.address for other in full_proxy.radios)
+    with pytest.raises(bleak_retry_connector.BleakOutOfConnectionSlotsError):
+        await connect_through_home_assistant(hass, radio, max_attempts=1)
+    await full_proxy.release()
+    client = await connect_through_home_assistant(hass, radio)
+    assert radio.central is not None
+    await client.disconnect()

@@ -24,8 +24,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.daly_bms.protocol import DalyClient, Dialect
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
-from simulator.advertising import RadioUnit
+from simproxy import SimulatedBluetoothProxy
+from simulator.radio import RadioUnit
 from simulator.unit import SimulatedUnit
 
 BOUND_BLEAK_CLIENT = bleak.BleakClient

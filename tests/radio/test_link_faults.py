@@ -9,25 +9,36 @@ from bleak import BleakClient
 from bleak.exc import BleakError
 import pytest
 
-from simulator.clock import ManualClock
 from simulator.crc import crc_ok
 from simulator.faults import FaultInjector, FaultKind
 from simulator.radio import RadioRegistry, RadioUnit
 from simulator.unit import SimulatedUnit
-from tests.radio.helpers import Inbox, plain_bleak_client, request, subscribe
-from tests.radio.standin import StandInUnit, read_request
+from tests.radio.helpers import (
+    D2,
+    P81,
+    Inbox,
+    make_unit,
+    plain_bleak_client,
+    read_request,
+    request,
+    subscribe,
+)
 
 STATUS_62 = read_request(0x00, 0x3E)
 FIRST_REGISTER = read_request(0x00, 0x01)
+SETTINGS_FIRST = read_request(0x80, 0x01)
 TEMPERATURE_1 = 0x20  # first temperature probe register of the D2 status block
 BROKEN_PROBE = 0xFFFF
+# The whole status block of each dialect, and what changes between two reads of it.
+FULL_STATUS = {"d2": read_request(0x00, 0x50, D2), "p81": read_request(0x00, 0x7F, P81)}
+P81_HEARTBEAT = 0x3B
 
 
 def _on_air(
-    faults: FaultInjector, unit: StandInUnit | SimulatedUnit | None = None
+    faults: FaultInjector, unit: SimulatedUnit | None = None
 ) -> tuple[RadioRegistry, RadioUnit]:
     registry = RadioRegistry()
-    radio = registry.add(unit if unit is not None else StandInUnit(), faults=faults)
+    radio = registry.add(unit if unit is not None else make_unit(), faults=faults)
     return registry, radio
 
 
@@ -158,9 +169,10 @@ async def test_disconnect_error_by_chance_raises_the_chosen_error_even_when_down
 # ------------------------------------------------------------------- readings
 
 
-async def _status_link(faults: FaultInjector) -> tuple[RadioUnit, Inbox, BleakClient]:
-    unit = SimulatedUnit(name="DL-C0DA1B000002", address="C0:DA:1B:00:00:02", clock=ManualClock())
-    registry, radio = _on_air(faults, unit)
+async def _status_link(
+    faults: FaultInjector, dialect: str = "d2"
+) -> tuple[RadioUnit, Inbox, BleakClient]:
+    registry, radio = _on_air(faults, make_unit(dialect=dialect))
     client = plain_bleak_client(radio.address, registry.peripheral_class())
     await client.connect()
     return radio, await subscribe(client), client
@@ -168,6 +180,10 @@ async def _status_link(faults: FaultInjector) -> tuple[RadioUnit, Inbox, BleakCl
 
 def _register(frame: bytes, register: int) -> int:
     return int.from_bytes(frame[3 + 2 * register : 5 + 2 * register], "big")
+
+
+def _registers(frame: bytes) -> list[int]:
+    return [_register(frame, register) for register in range(frame[2] // 2)]
 
 
 async def test_glitch_forces_one_register_in_a_valid_frame() -> None:
@@ -217,17 +233,6 @@ async def test_glitch_by_chance_lasts_until_turned_off() -> None:
     assert _register(inbox.notifications[3], TEMPERATURE_1) != BROKEN_PROBE
 
 
-async def test_glitch_needs_a_unit_that_builds_its_own_frames() -> None:
-    faults = FaultInjector()
-    registry, radio = _on_air(faults)
-    client = plain_bleak_client(radio.address, registry.peripheral_class())
-    await client.connect()
-    faults.force_register(TEMPERATURE_1, BROKEN_PROBE)
-    with pytest.raises(TypeError, match="cannot force registers"):
-        await request(client, STATUS_62)
-    await client.disconnect()
-
-
 def test_forced_values_must_fit_a_register() -> None:
     faults = FaultInjector()
     with pytest.raises(ValueError, match="raw value"):
@@ -235,3 +240,84 @@ def test_forced_values_must_fit_a_register() -> None:
     with pytest.raises(ValueError, match="register"):
         FaultInjector(forced_registers={-1: 0})
     assert faults.pending(FaultKind.GLITCH) == 0
+
+
+async def _two_reads(faults: FaultInjector, dialect: str) -> tuple[RadioUnit, bytes, bytes]:
+    """Read the whole status block twice; return the unit and both answers."""
+    radio, inbox, client = await _status_link(faults, dialect)
+    frame = FULL_STATUS[dialect]
+    size = 5 + 2 * frame[5]
+    await request(client, frame)
+    await request(client, frame)
+    await inbox.wait_bytes(2 * size)
+    await client.disconnect()
+    return radio, inbox.received[:size], inbox.received[size:]
+
+
+@pytest.mark.parametrize("dialect", ["d2", "p81"])
+async def test_impossible_reading_comes_in_a_valid_frame(dialect: str) -> None:
+    faults = FaultInjector(seed=4)
+    faults.inject(FaultKind.IMPOSSIBLE)
+    radio, impossible, healthy = await _two_reads(faults, dialect)
+    assert crc_ok(impossible)
+    assert len(impossible) == len(healthy)
+    shown = faults.last_impossible
+    assert shown in radio.unit.impossible_readings()
+    pairs = zip(_registers(impossible), _registers(healthy), strict=True)
+    for register, (value, truth) in enumerate(pairs):
+        if register in shown:
+            assert value == shown[register] != truth, register
+        elif not (dialect == "p81" and register == P81_HEARTBEAT):
+            assert value == truth, register
+    assert faults.fired[FaultKind.IMPOSSIBLE] == 1
+
+
+@pytest.mark.parametrize(
+    ("dialect", "remaining_capacity", "cycles", "soc", "temperature_1"),
+    [("d2", 0x30, 0x33, 0x2A, 0x20), ("p81", 0x4B, 0x4C, 0x3A, 0x30)],
+)
+async def test_every_impossible_reading_shows_by_chance(
+    dialect: str, remaining_capacity: int, cycles: int, soc: int, temperature_1: int
+) -> None:
+    # Counters at their all-ones sentinel, a counted cell at 0 mV (the first and the
+    # last of 16) or 65.535 V, SOC at 1000 %, the first probe at 215 degrees C.
+    expected = [
+        {remaining_capacity: 0xFFFF},
+        {cycles: 0xFFFF},
+        {0x00: 0},
+        {0x0F: 0},
+        {0x00: 0xFFFF},
+        {soc: 10000},
+        {temperature_1: 0xFF},
+    ]
+    faults = FaultInjector(seed=2, probabilities={FaultKind.IMPOSSIBLE: 1.0})
+    radio, inbox, client = await _status_link(faults, dialect)
+    assert radio.unit.impossible_readings() == expected
+    seen: list[dict[int, int]] = []
+    for count in range(1, 41):
+        await request(client, FULL_STATUS[dialect])
+        await inbox.wait_for(lambda box, count=count: len(box.notifications) == count)
+        seen.append(dict(faults.last_impossible))
+        frame = inbox.notifications[-1]
+        assert all(_register(frame, r) == raw for r, raw in seen[-1].items()), seen[-1]
+    await client.disconnect()
+    assert all(crc_ok(frame) for frame in inbox.notifications)
+    assert {tuple(sorted(reading.items())) for reading in seen} == {
+        tuple(sorted(reading.items())) for reading in expected
+    }
+
+
+async def test_impossible_reading_waits_for_a_read_that_shows_it() -> None:
+    faults = FaultInjector()
+    _radio, inbox, client = await _status_link(faults)
+    faults.inject(FaultKind.IMPOSSIBLE)
+    await request(client, SETTINGS_FIRST)
+    await request(client, read_request(0x34, 1))  # no impossible reading lies here
+    await inbox.wait_for(lambda box: len(box.notifications) == 2)
+    assert faults.pending(FaultKind.IMPOSSIBLE) == 1
+    assert faults.last_impossible == {}
+    await request(client, STATUS_62)
+    await inbox.wait_for(lambda box: len(box.notifications) == 3)
+    await client.disconnect()
+    assert faults.pending(FaultKind.IMPOSSIBLE) == 0
+    assert faults.last_impossible

@@ -7,28 +7,42 @@ import math
 import pytest
 
 from simulator.radio import RadioRegistry
-from tests.radio.helpers import plain_bleak_client, request, subscribe
-from tests.radio.standin import StandInUnit, read_request
+from tests.radio.helpers import (
+    D2,
+    P81,
+    make_unit,
+    plain_bleak_client,
+    read_request,
+    request,
+    subscribe,
+)
 
 ATT_HEADER = 3  # opcode and handle ride in every notification
 
 
 @pytest.mark.parametrize("mtu", [23, 24, 50, 100, 132, 185, 247, 260, 509, 512])
-@pytest.mark.parametrize("registers", [1, 62, 127])
-async def test_every_mtu_cuts_answers_into_full_notifications(mtu: int, registers: int) -> None:
-    unit = StandInUnit()
+@pytest.mark.parametrize(
+    ("dialect", "registers"),
+    # The longest read a unit answers is p81's whole realtime block.
+    [("d2", 1), ("d2", 62), ("p81", 127)],
+)
+async def test_every_mtu_cuts_answers_into_full_notifications(
+    mtu: int, dialect: str, registers: int
+) -> None:
+    unit = make_unit(dialect=dialect)
     registry = RadioRegistry()
-    registry.add(unit, mtu=mtu)
+    radio = registry.add(unit, mtu=mtu)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     await client.connect()
     assert client.mtu_size == mtu
     inbox = await subscribe(client)
-    frame = read_request(0x00, registers)
-    answer = unit.handle_request(frame)
-    assert answer is not None
+    frame = read_request(0x00, registers, P81 if dialect == "p81" else D2)
     await request(client, frame)
-    await inbox.wait_bytes(len(answer))
+    await inbox.wait_bytes(5 + 2 * registers)
     await client.disconnect()
+    answer = radio.earlier_answer(frame)
+    assert answer is not None
+    assert len(answer) == 5 + 2 * registers
     payload = mtu - ATT_HEADER
     sizes = [len(notification) for notification in inbox.notifications]
     assert inbox.received == answer

@@ -10,7 +10,9 @@ from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.exc import BleakError
 import pytest
 
-from simulator.advertising import DEVICE_NAME_UUID
+from simulator.faults import FaultInjector, FaultKind
+from simulator.foreign import ForeignDevice
+from simulator.gatt import DEVICE_NAME_UUID
 from simulator.radio import (
     DEFAULT_REGISTRY,
     FF00_LAYOUT,
@@ -20,8 +22,8 @@ from simulator.radio import (
     SimulatedPeripheral,
     register_unit,
 )
-from tests.radio.helpers import plain_bleak_client, request, subscribe
-from tests.radio.standin import StandInUnit, read_request
+from simulator.unit import SimulatedUnit
+from tests.radio.helpers import make_unit, plain_bleak_client, read_request, request, subscribe
 
 STATUS_62 = read_request(0x00, 0x3E)  # 129-byte answer
 
@@ -32,12 +34,12 @@ def registry() -> RadioRegistry:
 
 
 @pytest.fixture
-def unit() -> StandInUnit:
-    return StandInUnit()
+def unit() -> SimulatedUnit:
+    return make_unit()
 
 
 @pytest.fixture
-async def client(registry: RadioRegistry, unit: StandInUnit) -> AsyncGenerator[BleakClient]:
+async def client(registry: RadioRegistry, unit: SimulatedUnit) -> AsyncGenerator[BleakClient]:
     registry.add(unit)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     await client.connect()
@@ -58,7 +60,7 @@ async def test_gatt_table_is_the_daly_one(client: BleakClient) -> None:
 
 
 async def test_request_is_answered_with_the_units_frame(
-    registry: RadioRegistry, unit: StandInUnit, client: BleakClient
+    registry: RadioRegistry, unit: SimulatedUnit, client: BleakClient
 ) -> None:
     inbox = await subscribe(client)
     await request(client, STATUS_62)
@@ -70,7 +72,9 @@ async def test_request_is_answered_with_the_units_frame(
     assert radio.notifications == inbox.notifications
 
 
-async def test_notifications_are_cut_to_the_mtu(registry: RadioRegistry, unit: StandInUnit) -> None:
+async def test_notifications_are_cut_to_the_mtu(
+    registry: RadioRegistry, unit: SimulatedUnit
+) -> None:
     registry.add(unit, mtu=23)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     await client.connect()
@@ -84,7 +88,7 @@ async def test_notifications_are_cut_to_the_mtu(registry: RadioRegistry, unit: S
 
 
 async def test_large_mtu_carries_a_response_in_one_notification(
-    unit: StandInUnit, client: BleakClient
+    unit: SimulatedUnit, client: BleakClient
 ) -> None:
     assert client.mtu_size == 512
     characteristic = client.services.get_characteristic(FFF0_LAYOUT.write)
@@ -97,12 +101,12 @@ async def test_large_mtu_carries_a_response_in_one_notification(
 
 
 @pytest.mark.parametrize("mtu", [22, 513])
-def test_mtu_outside_the_att_range_is_refused(unit: StandInUnit, mtu: int) -> None:
+def test_mtu_outside_the_att_range_is_refused(unit: SimulatedUnit, mtu: int) -> None:
     with pytest.raises(ValueError, match="mtu"):
         RadioUnit(unit, mtu=mtu)
 
 
-async def test_latency_delays_the_answer(registry: RadioRegistry, unit: StandInUnit) -> None:
+async def test_latency_delays_the_answer(registry: RadioRegistry, unit: SimulatedUnit) -> None:
     registry.add(unit, latency=0.3)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     await client.connect()
@@ -115,7 +119,7 @@ async def test_latency_delays_the_answer(registry: RadioRegistry, unit: StandInU
 
 
 async def test_answers_keep_request_order_under_latency(
-    registry: RadioRegistry, unit: StandInUnit
+    registry: RadioRegistry, unit: SimulatedUnit
 ) -> None:
     registry.add(unit, latency=0.01)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
@@ -130,7 +134,7 @@ async def test_answers_keep_request_order_under_latency(
 
 
 async def test_silence_for_requests_the_unit_ignores(
-    unit: StandInUnit, client: BleakClient
+    unit: SimulatedUnit, client: BleakClient
 ) -> None:
     inbox = await subscribe(client)
     await request(client, b"\xd2\x03\x00\x00\x00\x3e\x00\x00")  # bad CRC: the unit is silent
@@ -139,7 +143,7 @@ async def test_silence_for_requests_the_unit_ignores(
     assert inbox.notifications == [unit.handle_request(STATUS_62)]
 
 
-async def test_one_central_at_a_time(registry: RadioRegistry, unit: StandInUnit) -> None:
+async def test_one_central_at_a_time(registry: RadioRegistry, unit: SimulatedUnit) -> None:
     registry.add(unit)
     first = plain_bleak_client(unit.address, registry.peripheral_class())
     second = plain_bleak_client(unit.address, registry.peripheral_class())
@@ -154,7 +158,7 @@ async def test_one_central_at_a_time(registry: RadioRegistry, unit: StandInUnit)
 
 
 async def test_unit_is_silent_on_the_air_while_connected(
-    registry: RadioRegistry, unit: StandInUnit
+    registry: RadioRegistry, unit: SimulatedUnit
 ) -> None:
     radio = registry.add(unit)
     advertisement = radio.advertisement()
@@ -172,7 +176,7 @@ async def test_unit_is_silent_on_the_air_while_connected(
 
 async def test_connection_slots_limit_links(registry: RadioRegistry) -> None:
     limited = RadioRegistry(connection_slots=1)
-    units = [StandInUnit(address=f"C0:FF:EE:00:00:0{i}") for i in (1, 2)]
+    units = [make_unit(address=f"C0:FF:EE:00:00:0{i}") for i in (1, 2)]
     for each in units:
         limited.add(each)
     first = plain_bleak_client(units[0].address, limited.peripheral_class())
@@ -194,7 +198,7 @@ async def test_unknown_address_times_out(registry: RadioRegistry) -> None:
         await client.connect()
 
 
-async def test_operations_need_a_link(registry: RadioRegistry, unit: StandInUnit) -> None:
+async def test_operations_need_a_link(registry: RadioRegistry, unit: SimulatedUnit) -> None:
     registry.add(unit)
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     await client.connect()
@@ -224,7 +228,7 @@ async def test_pairing_is_not_supported(client: BleakClient) -> None:
 
 
 async def test_stop_notify_silences_the_characteristic(
-    registry: RadioRegistry, unit: StandInUnit, client: BleakClient
+    registry: RadioRegistry, unit: SimulatedUnit, client: BleakClient
 ) -> None:
     inbox = await subscribe(client)
     notify = client.services.get_characteristic(FFF0_LAYOUT.notify)
@@ -252,7 +256,7 @@ async def test_writing_zero_to_the_cccd_stops_notifications(client: BleakClient)
 
 
 async def test_disconnect_cancels_answers_in_flight(
-    registry: RadioRegistry, unit: StandInUnit
+    registry: RadioRegistry, unit: SimulatedUnit
 ) -> None:
     radio = registry.add(unit, latency=0.01)
     disconnects: list[BleakClient] = []
@@ -269,7 +273,7 @@ async def test_disconnect_cancels_answers_in_flight(
     assert disconnects == []  # a disconnect we asked for is not reported as a loss
 
 
-async def test_alternative_service_pair(registry: RadioRegistry, unit: StandInUnit) -> None:
+async def test_alternative_service_pair(registry: RadioRegistry, unit: SimulatedUnit) -> None:
     registry.add(unit, gatt=(FF00_LAYOUT,))
     client = plain_bleak_client(unit.address, registry.peripheral_class())
     await client.connect()
@@ -281,7 +285,7 @@ async def test_alternative_service_pair(registry: RadioRegistry, unit: StandInUn
 
 
 async def test_answer_comes_back_on_the_pair_that_was_written(
-    registry: RadioRegistry, unit: StandInUnit
+    registry: RadioRegistry, unit: SimulatedUnit
 ) -> None:
     registry.add(unit, gatt=(FFF0_LAYOUT, FF00_LAYOUT))
     client = plain_bleak_client(unit.address, registry.peripheral_class())
@@ -297,7 +301,7 @@ async def test_answer_comes_back_on_the_pair_that_was_written(
     assert primary.received == unit.handle_request(read_request(0, 1))
 
 
-async def test_default_registry_serves_the_plain_backend_class(unit: StandInUnit) -> None:
+async def test_default_registry_serves_the_plain_backend_class(unit: SimulatedUnit) -> None:
     radio = register_unit(unit, mtu=100)
     try:
         client = plain_bleak_client(unit.address, SimulatedPeripheral)
@@ -314,7 +318,7 @@ async def test_default_registry_serves_the_plain_backend_class(unit: StandInUnit
     assert DEFAULT_REGISTRY.get(unit.address) is None
 
 
-def test_a_unit_is_registered_once_per_radio(registry: RadioRegistry, unit: StandInUnit) -> None:
+def test_a_unit_is_registered_once_per_radio(registry: RadioRegistry, unit: SimulatedUnit) -> None:
     radio = registry.add(unit)
     assert registry.attach(radio) is radio
     with pytest.raises(ValueError, match="already on the air"):
@@ -322,7 +326,7 @@ def test_a_unit_is_registered_once_per_radio(registry: RadioRegistry, unit: Stan
     assert len(registry) == 1
 
 
-async def test_one_link_for_a_unit_two_radios_hear(unit: StandInUnit) -> None:
+async def test_one_link_for_a_unit_two_radios_hear(unit: SimulatedUnit) -> None:
     near, far = RadioRegistry(), RadioRegistry()
     radio = near.add(unit)
     far.attach(radio)
@@ -338,7 +342,7 @@ async def test_one_link_for_a_unit_two_radios_hear(unit: StandInUnit) -> None:
 
 
 async def test_listeners_hear_links_open_and_close(
-    registry: RadioRegistry, unit: StandInUnit
+    registry: RadioRegistry, unit: SimulatedUnit
 ) -> None:
     registry.add(unit)
     events: list[list[str]] = []
@@ -352,7 +356,7 @@ async def test_listeners_hear_links_open_and_close(
     assert events == [[unit.address], []]
 
 
-def test_nonsense_radio_settings_are_refused(unit: StandInUnit) -> None:
+def test_nonsense_radio_settings_are_refused(unit: SimulatedUnit) -> None:
     with pytest.raises(ValueError, match="connection_slots"):
         RadioRegistry(connection_slots=0)
     with pytest.raises(ValueError, match="latency"):
@@ -362,7 +366,7 @@ def test_nonsense_radio_settings_are_refused(unit: StandInUnit) -> None:
 
 
 async def test_connect_twice_and_pairing_request_are_harmless(
-    registry: RadioRegistry, unit: StandInUnit
+    registry: RadioRegistry, unit: SimulatedUnit
 ) -> None:
     radio = registry.add(unit)
     client = plain_bleak_client(unit.address, registry.peripheral_class(), pair=True)
@@ -387,3 +391,40 @@ async def test_unknown_descriptors_are_refused(client: BleakClient) -> None:
         await client.read_gatt_descriptor(foreign.handle)
     with pytest.raises(BleakError, match="write not permitted"):
         await client.write_gatt_descriptor(foreign.handle, b"\x01")
+
+
+async def test_a_foreign_device_takes_the_link_and_stays_silent(registry: RadioRegistry) -> None:
+    device = ForeignDevice(
+        name="BT-Thermo",
+        address="c0-ff-ee-00-00-09",
+        service_uuids=[FFF0_LAYOUT.service],
+        manufacturer_data={0x0590: b"\x01"},
+    )
+    assert repr(device) == "ForeignDevice('BT-Thermo', C0:FF:EE:00:00:09)"
+    radio = registry.add(device, faults=FaultInjector(probabilities={FaultKind.IMPOSSIBLE: 1.0}))
+    advertisement = radio.advertisement()
+    assert advertisement is not None
+    assert (advertisement.name, advertisement.service_uuids) == ("BT-Thermo", [FFF0_LAYOUT.service])
+    assert advertisement.manufacturer_data == {0x0590: b"\x01"}
+    client = plain_bleak_client(device.address, registry.peripheral_class())
+    await client.connect()
+    inbox = await subscribe(client)
+    await request(client, STATUS_62)
+    await asyncio.sleep(0.01)
+    await client.disconnect()
+    assert radio.requests == [STATUS_62]
+    assert inbox.notifications == []
+    assert radio.faults.fired[FaultKind.IMPOSSIBLE] == 0  # it has no readings to spoil
+
+
+def test_a_unit_has_one_central(registry: RadioRegistry, unit: SimulatedUnit) -> None:
+    radio = registry.add(unit)
+    first, second = (registry.peripheral_class()(unit.address) for _ in range(2))
+    radio.hold(first)
+    radio.hold(first)  # holding what one holds already changes nothing
+    with pytest.raises(ValueError, match="already held"):
+        radio.hold(second)
+    radio.release(second)  # not the holder: nothing happens
+    assert radio.central is first
+    radio.release(first)
+    assert radio.central is None

@@ -27,11 +27,10 @@ from custom_components.daly_bms.protocol import (
     d2_status_request,
     decode_status,
 )
-from demo.bluetooth_proxy import SimulatedBluetoothProxy
-from simulator.advertising import RadioUnit
+from simproxy import SimulatedBluetoothProxy
 from simulator.clock import ManualClock
 from simulator.faults import FaultInjector, FaultKind
-from simulator.radio import RadioRegistry
+from simulator.radio import RadioRegistry, RadioUnit
 from simulator.unit import SimulatedUnit
 from tests.radio.helpers import plain_bleak_client
 
@@ -44,9 +43,10 @@ LATE_SECONDS = 3 * CLIENT_TIMEOUT
 CONNECT_SECONDS = CLIENT_TIMEOUT
 # What a backend raises when letting go of a link fails; the link is given up on anyway.
 DISCONNECT_ERRORS = (BleakError, OSError, EOFError)
-# A glitch is a reading the unit really reports (a broken probe), not a fault of the link:
-# the client has to pass it on, so "the truth or an error" does not apply to it.
-LINK_FAULTS = [kind for kind in FaultKind if kind is not FaultKind.GLITCH]
+# A glitch or an impossible reading is what the unit really reports (a broken probe, a
+# counter at its sentinel), not a fault of the link: "the truth or an error" does not apply.
+CONTENT_FAULTS = (FaultKind.GLITCH, FaultKind.IMPOSSIBLE)
+LINK_FAULTS = [kind for kind in FaultKind if kind not in CONTENT_FAULTS]
 # Faults that need a new connection to show.
 CONNECTION_FAULTS = (
     FaultKind.REFUSE,

@@ -296,3 +296,41 @@ def test_a_unit_speaks_one_dialect() -> None:
     assert d2.handle_request(P81_BLOCK_2) is None
     assert p81.handle_request(P81_BLOCK_1) is not None
     assert d2.handle_request(STATUS_62) is not None
+
+
+# -- firmware that keeps things to itself --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "settings", "versions", "mos_off", "status"),
+    [
+        ("d2", SETTINGS, read_request(0xA9, 32), write_request(0xA5, 0), STATUS_80),
+        (
+            "p81",
+            read_request(0x100, 41, address=0x81),
+            read_request(0x178, 74, address=0x81),
+            write_request(0x125, 0, address=0x81),
+            P81_BLOCK_1,
+        ),
+    ],
+)
+@pytest.mark.parametrize(("reports_versions", "reports_settings"), [(False, True), (True, False)])
+def test_firmware_can_keep_versions_or_settings_to_itself(
+    dialect: str,
+    settings: bytes,
+    versions: bytes,
+    mos_off: bytes,
+    status: bytes,
+    reports_versions: bool,
+    reports_settings: bool,
+) -> None:
+    unit = make_unit(
+        dialect=dialect, reports_versions=reports_versions, reports_settings=reports_settings
+    )
+    assert (unit.handle_request(versions) is not None) is reports_versions
+    assert (unit.handle_request(settings) is not None) is reports_settings
+    assert unit.firmware.read_register(0xA9 if not reports_versions else 0x80) is None
+    assert unit.handle_request(status) is not None
+    # Writes still land: the MOS switches off and the write is echoed.
+    assert unit.handle_request(mos_off) is not None
+    assert unit.battery.charge_mos is False

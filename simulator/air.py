@@ -1,86 +1,60 @@
-"""A simulated unit as the air sees it: its advertisement, its GATT table, its one link.
+"""A device on the air: what it advertises, how its link behaves, and who holds that link.
 
-The bleak backend that talks over the link lives in simulator.radio.
+The device behind it is anything that fits `UnitModel` (a simulated Daly unit, or another
+Bluetooth device near the battery). The bleak backend that talks over the link lives in
+simulator.radio and reaches this module only through `Central`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
-
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.descriptor import BleakGATTDescriptor
-from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
+from typing import Protocol
 
 from .faults import FaultInjector
-
-if TYPE_CHECKING:
-    from .radio import SimulatedPeripheral
-
-MIN_MTU = 23
-MAX_MTU = 512
-ATT_HEADER = 3  # opcode + handle in every notification, so a payload is MTU - 3 bytes
+from .gatt import FFF0_LAYOUT, MAX_MTU, MIN_MTU, GattLayout
 
 
-def uuid16(short: int) -> str:
-    """Return the full Bluetooth base UUID of a 16-bit UUID, as bleak spells it."""
-    return f"0000{short:04x}-0000-1000-8000-00805f9b34fb"
+class UnitModel(Protocol):
+    """What the air needs from a device (simulator.unit.SimulatedUnit provides it)."""
+
+    @property
+    def name(self) -> str:
+        """Return the advertised name."""
+        ...
+
+    @property
+    def address(self) -> str:
+        """Return the Bluetooth address."""
+        ...
+
+    @property
+    def manufacturer_data(self) -> dict[int, bytes]:
+        """Return the advertised manufacturer data."""
+        ...
+
+    @property
+    def service_uuids(self) -> list[str]:
+        """Return the advertised service UUIDs."""
+        ...
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        """Return the reply to `request` (None: silence), showing `forced_registers`."""
+        ...
+
+    def impossible_readings(self) -> Sequence[Mapping[int, int]]:
+        """Return register values (raw) no healthy unit could report, one reading each."""
+        ...
 
 
-GENERIC_ACCESS_UUID = uuid16(0x1800)
-DEVICE_NAME_UUID = uuid16(0x2A00)
-CCCD_UUID = uuid16(0x2902)
+class Central(Protocol):
+    """What a unit needs from the central holding its link."""
 
-
-@dataclass(frozen=True, slots=True)
-class GattLayout:
-    """One service of the unit: requests go to `write`, responses come from `notify`."""
-
-    service: str
-    notify: str
-    write: str
-
-
-# The service every Daly unit exposes, and the pair newer firmware adds next to it.
-FFF0_LAYOUT = GattLayout(uuid16(0xFFF0), uuid16(0xFFF1), uuid16(0xFFF2))
-FF00_LAYOUT = GattLayout(uuid16(0xFF00), uuid16(0xFF01), uuid16(0xFF02))
-
-
-def build_services(layouts: tuple[GattLayout, ...], mtu: int) -> BleakGATTServiceCollection:
-    """Return the unit's GATT table: Generic Access, then one service per layout."""
-    collection = BleakGATTServiceCollection()
-    payload = mtu - ATT_HEADER
-
-    def max_write() -> int:
-        return payload
-
-    access = BleakGATTService(None, 1, GENERIC_ACCESS_UUID)
-    collection.add_service(access)
-    collection.add_characteristic(
-        BleakGATTCharacteristic(None, 2, DEVICE_NAME_UUID, ["read"], max_write, access)
-    )
-    # Handles step like a real attribute table: declaration, value, then the CCCD.
-    handle = 0x10
-    for layout in layouts:
-        service = BleakGATTService(None, handle, layout.service)
-        collection.add_service(service)
-        notify = BleakGATTCharacteristic(
-            None, handle + 1, layout.notify, ["notify"], max_write, service
-        )
-        collection.add_characteristic(notify)
-        collection.add_descriptor(BleakGATTDescriptor(None, handle + 3, CCCD_UUID, notify))
-        collection.add_characteristic(
-            BleakGATTCharacteristic(
-                None,
-                handle + 4,
-                layout.write,
-                ["write-without-response", "write"],
-                max_write,
-                service,
-            )
-        )
-        handle += 0x10
-    return collection
+    def lose_link(self) -> None:
+        """Drop the link from the unit's side and tell the central's client."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,22 +69,6 @@ class Advertisement:
     service_data: dict[str, bytes] = field(default_factory=dict)
     tx_power: int | None = None
     connectable: bool = True
-
-
-class UnitModel(Protocol):
-    """What the air needs from a unit (simulator.unit.SimulatedUnit provides it)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def address(self) -> str: ...
-    @property
-    def manufacturer_data(self) -> dict[int, bytes]: ...
-    @property
-    def service_uuids(self) -> list[str]: ...
-    @property
-    def asleep(self) -> bool: ...
-    def handle_request(self, request: bytes) -> bytes | None: ...
 
 
 class RadioUnit:
@@ -144,7 +102,10 @@ class RadioUnit:
         # What crossed the air, in order: for tests that assert "a frame on the wire".
         self.requests: list[bytes] = []
         self.notifications: list[bytes] = []
-        self._central: SimulatedPeripheral | None = None
+        # The last answer to each request, kept by the unit's BLE module: what a STALE
+        # fault sends again. It outlives links, as the module's buffer does.
+        self._answers: dict[bytes, bytes] = {}
+        self._central: Central | None = None
 
     def __repr__(self) -> str:
         return f"RadioUnit({self.address}, mtu={self.mtu}, latency={self.latency})"
@@ -160,9 +121,36 @@ class RadioUnit:
         return self._central is not None
 
     @property
-    def central(self) -> SimulatedPeripheral | None:
+    def central(self) -> Central | None:
         """Return the client backend holding the link, if any."""
         return self._central
+
+    def hold(self, central: Central) -> None:
+        """Give the unit's one link to `central` (ValueError if another holds it)."""
+        if self._central is not None and self._central is not central:
+            raise ValueError(f"{self.address} is already held by {self._central}")
+        self._central = central
+
+    def release(self, central: Central) -> None:
+        """Free the link if `central` holds it."""
+        if self._central is central:
+            self._central = None
+
+    def answer(self, request: bytes) -> bytes | None:
+        """Return the unit's answer to `request` (None: silence), as the faults shape it.
+
+        A GLITCH or IMPOSSIBLE fault puts its values into the unit's own frame building,
+        so the frame and its CRC stay valid.
+        """
+        forced = self.faults.forced_registers_for(request, self.unit.impossible_readings())
+        answer = self.unit.handle_request(request, forced_registers=forced or None)
+        if answer is not None:
+            self._answers[request] = answer
+        return answer
+
+    def earlier_answer(self, request: bytes) -> bytes | None:
+        """Return the answer the unit gave the last time it was sent `request`."""
+        return self._answers.get(request)
 
     def advertisement(self) -> Advertisement | None:
         """Return what the unit broadcasts now, or None when it is silent.
@@ -194,10 +182,3 @@ class RadioUnit:
         """End the current link from the unit's side, as a power loss or range loss would."""
         if self._central is not None:
             self._central.lose_link()
-
-    def _take(self, central: SimulatedPeripheral) -> None:
-        self._central = central
-
-    def _release(self, central: SimulatedPeripheral) -> None:
-        if self._central is central:
-            self._central = None

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import logging
+from typing import Any
 
 from habluetooth import Allocations, BaseHaRemoteScanner, HaBluetoothConnector, get_manager
 from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 
-from simulator.advertising import Advertisement, RadioUnit, UnitModel
-from simulator.radio import RadioRegistry
+from simulator.radio import Advertisement, RadioRegistry, RadioUnit, UnitModel
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -132,16 +132,13 @@ class SimulatedBluetoothProxy:
             self._cancels.pop()()
         self.scanner = None
 
-    def add_unit(self, unit: UnitModel | RadioUnit, **radio_options: object) -> RadioUnit:
-        """Put a unit on the air near the proxy; options as for simulator RadioUnit.
-
-        Pass an existing RadioUnit to let two proxies hear the same unit (one link for both).
-        """
-        if isinstance(unit, RadioUnit):
-            if radio_options:
-                raise TypeError("radio options belong to the RadioUnit already made")
-            return self.registry.attach(unit)
+    def add_unit(self, unit: UnitModel, **radio_options: Any) -> RadioUnit:
+        """Put a unit on the air near the proxy; options as for simulator RadioUnit."""
         return self.registry.add(unit, **radio_options)
+
+    def hear(self, radio: RadioUnit) -> RadioUnit:
+        """Let the proxy hear a unit already on the air elsewhere (one link for both)."""
+        return self.registry.attach(radio)
 
     def remove_unit(self, address: str) -> None:
         """Take a unit off the air (a link to it drops)."""
