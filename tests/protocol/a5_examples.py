@@ -91,3 +91,14 @@ CAPTURE_16_FRAMES_DATA = [
 CAPTURE_14S_MILLIVOLTS = [
     4002, 4087, 4076, 4055, 4034, 4059, 4052, 4065, 4138, 4017, 3994, 4019, 4044, 4021,
 ]  # fmt: skip
+
+# A Bluetooth session with a unit's dongle (a public forum post): the request to 0x95 from
+# host address 0x80 and the first replies, one frame per notification; the reserved byte
+# held 0xF4 here.
+CAPTURE_BLUETOOTH_REQUEST = hexbytes("a5 80 95 08 00 00 00 00 00 00 00 00 c2")
+CAPTURE_BLUETOOTH_REPLIES = [
+    hexbytes("a5 01 95 08 01 0d 08 0d 10 0d 0b f4 82"),
+    hexbytes("a5 01 95 08 02 0d 0b 0d 0a 0d 0e f4 83"),
+    hexbytes("a5 01 95 08 03 0d 10 0d 0c 0d 0a f4 87"),
+    hexbytes("a5 01 95 08 04 0d 0b 0d 0a 0d 10 f4 87"),
+]

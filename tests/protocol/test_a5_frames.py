@@ -19,6 +19,8 @@ from custom_components.daly_bms.protocol.errors import DalyFrameError
 
 from .a5_examples import (
     CAPTURE_16S_CELLS,
+    CAPTURE_BLUETOOTH_REPLIES,
+    CAPTURE_BLUETOOTH_REQUEST,
     CAPTURE_CUT_SHORT,
     a5,
     cell_frame,
@@ -80,6 +82,17 @@ def test_encoder_refuses_what_does_not_fit() -> None:
 
 def test_host_addresses_bluetooth_first_then_rs485() -> None:
     assert HOST_ADDRESSES == (0x80, 0x40)
+
+
+def test_a_captured_bluetooth_exchange() -> None:
+    # Over Bluetooth the request carries host address 0x80; replies come from 0x01, here
+    # one frame per notification.
+    assert encode_a5(0x80, 0x95) == CAPTURE_BLUETOOTH_REQUEST
+    assembler = A5FrameAssembler()
+    got = frames_of(assembler, *CAPTURE_BLUETOOTH_REPLIES)
+    assert got == CAPTURE_BLUETOOTH_REPLIES
+    cells = [int.from_bytes(raw[i : i + 2]) for raw in got for i in (5, 7, 9)]
+    assert cells[:4] == [3336, 3344, 3339, 3339]
 
 
 def frames_of(assembler: A5FrameAssembler, *chunks: bytes) -> list[bytes]:
