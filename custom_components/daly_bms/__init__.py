@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import HomeAssistant
+from typing import Any
+
+from homeassistant.const import CONF_ADDRESS, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
 
 from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
+from .entity import entity_unique_id
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 
@@ -41,3 +46,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
     """Remove the entities; the coordinator disconnects when the entry unloads."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
+    """Bring an entry made by an older version up to date; refuse one from a newer version."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        # 1.1 used the address as Home Assistant's Bluetooth stack spells it; 1.2 normalises
+        # it with format_mac, for the entry and its entities alike.
+        address = entry.data[CONF_ADDRESS]
+        old_prefix = f"{address}_"
+
+        @callback
+        def renamed(entity: er.RegistryEntry) -> dict[str, Any] | None:
+            key = entity.unique_id.removeprefix(old_prefix)
+            new_unique_id = entity_unique_id(address, key)
+            # An address that format_mac leaves as it is (a macOS device UUID) changes nothing.
+            if entity.unique_id in (key, new_unique_id):
+                return None
+            return {"new_unique_id": new_unique_id}
+
+        await er.async_migrate_entries(hass, entry.entry_id, renamed)
+        hass.config_entries.async_update_entry(
+            entry, unique_id=format_mac(address), minor_version=2
+        )
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,21 +15,19 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarms import needs_attention
-from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData
-from .entity import DalyEntity
-from .protocol import BatteryState, DalyStatus, Dialect
+from .coordinator import DalyConfigEntry
+from .data import DalyData
+from .entity import DalyEntity, DalyEntityDescription
+from .operations import MosSwitch, mos_switchable
+from .protocol import BatteryState, DalyStatus
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class DalyBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """How one binary sensor reads its state from the coordinator's data."""
-
-    is_on_fn: Callable[[DalyData], bool | None]
-    attributes_fn: Callable[[DalyData], Mapping[str, Any]] | None = None
-    exists_fn: Callable[[DalyData], bool] = lambda _data: True
+class DalyBinarySensorEntityDescription(BinarySensorEntityDescription, DalyEntityDescription[bool]):
+    """A binary sensor of a unit."""
 
 
 def _charging(status: DalyStatus) -> bool | None:
@@ -41,9 +39,9 @@ def _balancing_attributes(data: DalyData) -> Mapping[str, Any]:
     return {} if cells is None else {"balancing_cells": list(cells)}
 
 
-def _mos_read_only(data: DalyData) -> bool:
-    # p81 firmware has no verified MOS write, so its MOS states are shown, not switched.
-    return data.status.dialect is Dialect.P81
+def _mos_read_only(data: DalyData, switch: MosSwitch) -> bool:
+    # A bank the unit cannot switch and confirm is shown here; a switch shows the others.
+    return not mos_switchable(data.status) and switch.state(data.status) is not None
 
 
 BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
@@ -51,14 +49,14 @@ BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
         key="balancing",
         translation_key="balancing",
         device_class=BinarySensorDeviceClass.RUNNING,
-        is_on_fn=lambda data: data.status.balancing,
+        value_fn=lambda data: data.status.balancing,
         attributes_fn=_balancing_attributes,
         exists_fn=lambda data: data.status.balancing is not None,
     ),
     DalyBinarySensorEntityDescription(
         key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        is_on_fn=lambda data: _charging(data.status),
+        value_fn=lambda data: _charging(data.status),
     ),
     DalyBinarySensorEntityDescription(
         key="problem",
@@ -67,20 +65,20 @@ BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         # A MOS switched off on purpose also sets an alarm bit; it is listed, but it is
         # no problem an automation should wake anyone for.
-        is_on_fn=lambda data: needs_attention(data.status.alarms),
+        value_fn=lambda data: needs_attention(data.status.alarms),
         attributes_fn=lambda data: {"active_alarms": list(data.status.alarms)},
     ),
     DalyBinarySensorEntityDescription(
         key="charge_mos",
         translation_key="charge_mos",
-        is_on_fn=lambda data: data.status.charge_mos,
-        exists_fn=lambda data: _mos_read_only(data) and data.status.charge_mos is not None,
+        value_fn=lambda data: data.status.charge_mos,
+        exists_fn=lambda data: _mos_read_only(data, MosSwitch.CHARGE),
     ),
     DalyBinarySensorEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
-        is_on_fn=lambda data: data.status.discharge_mos,
-        exists_fn=lambda data: _mos_read_only(data) and data.status.discharge_mos is not None,
+        value_fn=lambda data: data.status.discharge_mos,
+        exists_fn=lambda data: _mos_read_only(data, MosSwitch.DISCHARGE),
     ),
 )
 
@@ -104,25 +102,7 @@ class DalyBinarySensor(DalyEntity, BinarySensorEntity):
 
     entity_description: DalyBinarySensorEntityDescription
 
-    def __init__(
-        self, coordinator: DalyCoordinator, description: DalyBinarySensorEntityDescription
-    ) -> None:
-        """Create the binary sensor described by `description`."""
-        super().__init__(coordinator, description)
-
     @property
     def is_on(self) -> bool | None:
-        """Return the state from the latest reading."""
-        return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable or does not report this state."""
-        return super().available and self.is_on is not None
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return extra details such as the active alarms or balancing cells."""
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
-            return None
-        return attributes_fn(self.coordinator.data)
+        """Return the state from the latest reading; None if the unit did not report it."""
+        return self.entity_description.value_fn(self.coordinator.data)

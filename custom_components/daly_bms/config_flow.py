@@ -15,6 +15,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -32,64 +33,26 @@ from .const import (
     DEFAULT_CONNECTION_MODE,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
-    HUNDRED_BALANCE_PREFIX,
-    MANUFACTURER_IDS,
     MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
-    NAME_PREFIXES,
-    SERVICE_UUID,
     ConnectionMode,
 )
 from .coordinator import DalyConfigEntry
-from .link import (
-    LINK_ERRORS,
-    NO_PATH_ERRORS,
-    async_disconnect,
-    async_open_link,
-    describe,
-    new_client,
-)
+from .errors import CANNOT_CONNECT, LINK_ERRORS, NO_CONNECTION_SLOT, NO_PATH_ERRORS, describe
+from .link import async_disconnect, async_open_link, new_client
+from .operations import read_versions
+from .product import advertised_title, looks_like_daly, names_itself_daly, product_line
 from .protocol import (
     ALT_NOTIFY_UUID,
     ALT_WRITE_UUID,
     NOTIFY_UUID,
     WRITE_UUID,
-    DalyClient,
-    DalyDeviceInfo,
     DalyNotSupportedError,
-    DalyTimeoutError,
 )
 
 _LOGGER = logging.getLogger(__name__)
 
-
-def looks_like_daly(service_info: bluetooth.BluetoothServiceInfoBleak) -> bool:
-    """Return True for advertisements in any form a Daly or 100balance unit uses."""
-    return (
-        names_itself_daly(service_info)
-        or not MANUFACTURER_IDS.isdisjoint(service_info.manufacturer_data)
-        or SERVICE_UUID in service_info.service_uuids
-    )
-
-
-def names_itself_daly(service_info: bluetooth.BluetoothServiceInfoBleak) -> bool:
-    """Return True when the advertisement says DL or JHB, not only a shared company id."""
-    if (service_info.name or "").upper().startswith(NAME_PREFIXES):
-        return True
-    return any(
-        data.endswith((b"DL", b"JHB"))
-        for company, data in service_info.manufacturer_data.items()
-        if company in MANUFACTURER_IDS
-    )
-
-
-def model_from_advertisement(service_info: bluetooth.BluetoothServiceInfoBleak) -> str:
-    """Guess the product line before connecting: 100balance units say JHB."""
-    name = (service_info.name or "").upper()
-    payloads = service_info.manufacturer_data.values()
-    if name.startswith(HUNDRED_BALANCE_PREFIX) or any(data.endswith(b"JHB") for data in payloads):
-        return "100balance Balance BMS"
-    return "Daly Smart BMS"
+NOT_DALY = "not_daly"
 
 
 def _has_daly_characteristics(bleak_client: BleakClient) -> bool:
@@ -116,25 +79,25 @@ async def async_probe(
     address = service_info.address
     try:
         bleak_client = await async_open_link(
-            hass, address, _title(service_info), max_attempts=CONNECT_ATTEMPTS
+            hass, address, advertised_title(service_info), max_attempts=CONNECT_ATTEMPTS
         )
     except NO_PATH_ERRORS as err:
         _LOGGER.debug("%s: no path to the unit: %s", address, describe(err))
-        return "no_connection_slot"
+        return NO_CONNECTION_SLOT
     except LINK_ERRORS as err:
         _LOGGER.debug("%s: connection failed: %s", address, describe(err))
-        return "cannot_connect"
+        return CANNOT_CONNECT
     client = new_client(bleak_client)
     try:
         dialect = await client.start()
-        info = await _async_versions(client)
+        info = await read_versions(client)
     except DalyNotSupportedError as err:
         _LOGGER.debug("%s: no answer to Daly requests: %s", address, describe(err))
         # Silence is all a sleeping Daly gives, too: trust a unit that calls itself Daly.
-        return "cannot_connect" if names_itself_daly(service_info) else "not_daly"
+        return CANNOT_CONNECT if names_itself_daly(service_info) else NOT_DALY
     except LINK_ERRORS as err:
         _LOGGER.debug("%s: check failed: %s", address, describe(err))
-        return "cannot_connect" if _has_daly_characteristics(bleak_client) else "not_daly"
+        return CANNOT_CONNECT if _has_daly_characteristics(bleak_client) else NOT_DALY
     finally:
         await client.stop()
         # A failing disconnect must not turn a finished check into "Unknown error".
@@ -143,19 +106,12 @@ async def async_probe(
     return None
 
 
-async def _async_versions(client: DalyClient) -> DalyDeviceInfo | None:
-    # Some firmware keeps its version strings to itself; it is a Daly all the same.
-    try:
-        return await client.read_device_info()
-    except (DalyNotSupportedError, DalyTimeoutError):
-        return None
-
-
 class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Daly unit found over Bluetooth."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: unique ids normalised with format_mac.
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing discovered."""
@@ -172,10 +128,10 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         self, discovery_info: bluetooth.BluetoothServiceInfoBleak
     ) -> ConfigFlowResult:
         """Handle a unit found by the manifest's Bluetooth matchers."""
-        await self.async_set_unique_id(discovery_info.address)
+        await self.async_set_unique_id(format_mac(discovery_info.address))
         self._abort_if_unique_id_configured()
         self._discovery = discovery_info
-        self.context["title_placeholders"] = {"name": _title(discovery_info)}
+        self.context["title_placeholders"] = {"name": advertised_title(discovery_info)}
         return await self.async_step_bluetooth_confirm()
 
     async def async_step_bluetooth_confirm(
@@ -193,8 +149,8 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="bluetooth_confirm",
             description_placeholders={
-                "name": _title(discovery),
-                "model": model_from_advertisement(discovery),
+                "name": advertised_title(discovery),
+                "model": product_line(discovery.name, discovery.manufacturer_data).title,
             },
             errors=errors,
         )
@@ -204,7 +160,7 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             address = user_input[CONF_ADDRESS]
-            await self.async_set_unique_id(address, raise_on_progress=False)
+            await self.async_set_unique_id(format_mac(address), raise_on_progress=False)
             self._abort_if_unique_id_configured()
             discovery = self._choices[address]
             if (error := await async_probe(self.hass, discovery)) is None:
@@ -215,11 +171,11 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._choices = {
             info.address: info
             for info in bluetooth.async_discovered_service_info(self.hass, connectable=True)
-            if info.address not in configured and looks_like_daly(info)
+            if format_mac(info.address) not in configured and looks_like_daly(info)
         }
         if not self._choices:
             return self.async_abort(reason="no_devices_found")
-        titles = {address: f"{_title(info)} ({address})" for address, info in self._choices.items()}
+        titles = {address: _choice(info) for address, info in self._choices.items()}
         return self.async_show_form(
             step_id="user",
             data_schema=vol.Schema({vol.Required(CONF_ADDRESS): vol.In(titles)}),
@@ -228,7 +184,7 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_create(self, discovery: bluetooth.BluetoothServiceInfoBleak) -> ConfigFlowResult:
-        title = _title(discovery)
+        title = advertised_title(discovery)
         return self.async_create_entry(
             title=title, data={CONF_ADDRESS: discovery.address, CONF_NAME: title}
         )
@@ -236,33 +192,26 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Check the unit again and refresh its name, keeping the options."""
+        """Check the entry's own unit again and take over its name, keeping the options."""
         entry: DalyConfigEntry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            address = user_input[CONF_ADDRESS]
-            await self.async_set_unique_id(address, raise_on_progress=False)
-            self._abort_if_unique_id_mismatch()
-            info = bluetooth.async_last_service_info(self.hass, address, connectable=True)
+            info = bluetooth.async_last_service_info(
+                self.hass, entry.data[CONF_ADDRESS], connectable=True
+            )
             if (error := await self._async_recheck(entry, info)) is None:
                 # A unit held by the running entry does not advertise: keep its name then.
-                title = entry.data.get(CONF_NAME, entry.title) if info is None else _title(info)
+                title = (
+                    entry.data.get(CONF_NAME, entry.title)
+                    if info is None
+                    else advertised_title(info)
+                )
                 return self.async_update_reload_and_abort(
                     entry, title=title, data_updates={CONF_NAME: title}
                 )
             errors["base"] = error
-
-        current = entry.data[CONF_ADDRESS]
-        configured = self._async_current_ids(include_ignore=False)
-        choices = {current: f"{entry.title} ({current})"}
-        for info in bluetooth.async_discovered_service_info(self.hass, connectable=True):
-            if info.address not in configured and looks_like_daly(info):
-                choices[info.address] = f"{_title(info)} ({info.address})"
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=vol.Schema({vol.Required(CONF_ADDRESS, default=current): vol.In(choices)}),
-            description_placeholders={"name": entry.title},
-            errors=errors,
+            step_id="reconfigure", description_placeholders={"name": entry.title}, errors=errors
         )
 
     async def _async_recheck(
@@ -273,9 +222,9 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
             # A second connection would be refused while the entry holds the unit.
             coordinator = entry.runtime_data
             await coordinator.async_refresh()
-            return None if coordinator.last_update_success else "cannot_connect"
+            return None if coordinator.last_update_success else CANNOT_CONNECT
         if info is None:
-            return "no_connection_slot"
+            return NO_CONNECTION_SLOT
         return await async_probe(self.hass, info)
 
 
@@ -324,9 +273,6 @@ class DalyOptionsFlow(OptionsFlowWithReload):
         )
 
 
-def _title(service_info: bluetooth.BluetoothServiceInfoBleak) -> str:
-    """Return the advertised name, or the address for a unit that sends none."""
-    name = service_info.name
-    if not name or name.replace("-", ":").upper() == service_info.address.upper():
-        return service_info.address
-    return name
+def _choice(service_info: bluetooth.BluetoothServiceInfoBleak) -> str:
+    """Return how a unit is listed for the user to pick: its name and its address."""
+    return f"{advertised_title(service_info)} ({service_info.address})"

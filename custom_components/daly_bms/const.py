@@ -34,12 +34,3 @@ MAX_BACKOFF_SECONDS: Final = 300
 # establish_connection retries inside one poll; the coordinator's own schedule retries
 # across polls, so a few attempts are enough.
 CONNECT_ATTEMPTS: Final = 3
-
-# Advertised name prefixes and company ids seen on Daly and 100balance units.
-NAME_PREFIXES: Final = ("DL-", "JHB-")
-HUNDRED_BALANCE_PREFIX: Final = "JHB-"
-MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0302, 0x0303, 0x0402})
-SERVICE_UUID: Final = "0000fff0-0000-1000-8000-00805f9b34fb"
-
-MANUFACTURER_DALY: Final = "Daly"
-MANUFACTURER_100BALANCE: Final = "100balance"

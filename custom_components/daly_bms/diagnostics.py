@@ -31,7 +31,7 @@ async def async_get_config_entry_diagnostics(
             },
             "connection": {
                 "mode": coordinator.connection_mode.value,
-                "dialect": None if coordinator.dialect is None else coordinator.dialect.value,
+                "dialect": data.status.dialect.value,
                 "last_update_success": coordinator.last_update_success,
                 "rssi": data.rssi,
             },

@@ -1,4 +1,4 @@
-"""How failed polls are paced, and when a unit that does not answer needs the user."""
+"""How reachable a unit is: failed polls paced out, and the user told when it is gone."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util.dt import utcnow
 
 from .const import DOMAIN, MAX_BACKOFF_SECONDS
-from .link import CANNOT_CONNECT, CONNECTION_LOST, NO_CONNECTION_SLOT, NOT_HEARD
+from .errors import (
+    CANNOT_CONNECT,
+    CONNECTION_LOST,
+    NO_CONNECTION_SLOT,
+    NOT_HEARD,
+    LinkFailure,
+    unit_error,
+)
 
 # Long enough that a unit which sleeps through a winter night, or a phone app session,
 # never raises it; short enough that a unit lost for good is noticed within a day.
@@ -34,14 +42,19 @@ class UnitHealth:
         self._issue_raised = False
         self._failures = 0
         self._answered_at = utcnow()
+        # Set while no adapter or proxy hears the unit: its next advertisement is worth a
+        # poll at once instead of waiting out the back-off.
+        self.out_of_range = False
 
     @callback
-    def failed(self, key: str) -> float:
-        """Record a failed poll whose reason is translation `key`; return the retry delay.
+    def failed(self, failure: LinkFailure) -> UpdateFailed:
+        """Record a failed poll; return the translated error that says when to try again.
 
         The delay doubles with each failure in a row, from the poll interval up to
         MAX_BACKOFF_SECONDS (or the poll interval, if that is longer).
         """
+        key = failure.key
+        self.out_of_range = failure.unit_not_heard
         self._failures += 1
         if key not in _PATH_FAILURES:
             # The unit was reached: whatever kept it away is gone.
@@ -60,17 +73,20 @@ class UnitHealth:
                     "hours": str(int(UNREACHABLE_ISSUE_AFTER.total_seconds() // 3600)),
                 },
             )
+        update_failed = unit_error(UpdateFailed, failure.key, self._name, failure)
         # The exponent is capped so days of failures do not grow a huge integer.
-        return min(
+        update_failed.retry_after = min(
             self._poll_seconds * (1 << min(self._failures - 1, 16)),
             max(self._poll_seconds, MAX_BACKOFF_SECONDS),
         )
+        return update_failed
 
     @callback
     def answered(self) -> None:
         """Record an answer: back to the normal interval, and the issue goes away."""
         self._failures = 0
         self._answered_at = utcnow()
+        self.out_of_range = False
         self.clear_issue()
 
     @callback

@@ -1,64 +1,41 @@
-"""The Bluetooth link to a unit: opening it, holding it, naming what went wrong."""
+"""The Bluetooth link to a unit: the one owner of its session.
+
+Every exchange with the unit goes through `UnitLink.run`: one at a time, on a link opened
+on demand, retried once on a fresh link when the held one died unnoticed, let go of after
+an error that leaves it unusable, and after each exchange when the user chose to connect
+for each reading.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 import logging
 
 from bleak import BleakClient
-from bleak.exc import BleakError
 import bleak_retry_connector
 from homeassistant.components import bluetooth
 from homeassistant.core import HomeAssistant
 
-from .const import CONNECT_ATTEMPTS
-from .protocol import (
-    DalyClient,
-    DalyConnectionError,
-    DalyError,
-    DalyFrameError,
-    DalyNotSupportedError,
-    DalyTimeoutError,
-    Dialect,
+from .const import CONNECT_ATTEMPTS, ConnectionMode
+from .errors import (
+    LINK_ERRORS,
+    LINK_KEPT_ERRORS,
+    STALE_LINK_ERRORS,
+    LinkFailure,
+    LinkShutDownError,
+    UnitNotInRangeError,
+    describe,
+    failure_key,
 )
+from .protocol import DalyClient, Dialect
 
 _LOGGER = logging.getLogger(__package__)
-
-# Translation keys (exceptions section) for the ways a link can fail.
-NO_CONNECTION_SLOT = "no_connection_slot"
-NOT_HEARD = "not_heard"
-CANNOT_CONNECT = "cannot_connect"
-NOT_ANSWERING = "not_answering"
-TIMEOUT = "timeout"
-CONNECTION_LOST = "connection_lost"
 
 # Seconds to wait for an answer, and resends after silence, per request. A proxy adds
 # tens of milliseconds; a unit that stays silent this long is asleep or gone.
 REQUEST_TIMEOUT = 3.0
 REQUEST_RETRIES = 2
-
-# Everything a link or a request can raise that means "the unit is not usable right now".
-# Besides bleak's own errors, BlueZ's D-Bus and the proxies' API raise EOFError or an
-# OSError (TimeoutError among them) when the peer or the bus goes away mid-call; left
-# uncaught, each poll would log a traceback instead of marking the unit unavailable.
-LINK_ERRORS: tuple[type[Exception], ...] = (DalyError, BleakError, OSError, EOFError)
-# What a link that silently died since it was last used raises on its next request.
-STALE_LINK_ERRORS: tuple[type[Exception], ...] = (DalyConnectionError, BleakError)
-
-
-# No adapter or proxy in reach, or none with a free connection slot.
-NO_PATH_ERRORS: tuple[type[Exception], ...] = (
-    bleak_retry_connector.BleakNotFoundError,
-    bleak_retry_connector.BleakOutOfConnectionSlotsError,
-)
-
-
-class UnitNotInRangeError(bleak_retry_connector.BleakNotFoundError):
-    """No adapter or proxy currently hears the unit."""
-
-
-class LinkShutDownError(DalyConnectionError):
-    """The entry is unloading or Home Assistant is stopping: the unit is not reconnected."""
 
 
 async def async_open_link(
@@ -103,16 +80,21 @@ def new_client(bleak_client: BleakClient) -> DalyClient:
 class UnitLink:
     """One unit's connection and the protocol client on it, opened on demand."""
 
-    def __init__(self, hass: HomeAssistant, address: str, name: str) -> None:
+    def __init__(self, hass: HomeAssistant, address: str, name: str, mode: ConnectionMode) -> None:
         """Describe the link; nothing is opened yet."""
         self._hass = hass
         self._address = address
         self._name = name
+        self._mode = mode
+        self._lock = asyncio.Lock()
         self._bleak: BleakClient | None = None
         self._client: DalyClient | None = None
         self.dialect: Dialect | None = None
         self._status_registers: int | None = None
         self._shut_down = False
+        # Set once an operation got a started client: from then on a request may have
+        # reached the unit.
+        self._started = False
 
     @property
     def up(self) -> bool:
@@ -120,16 +102,54 @@ class UnitLink:
         return self._client is not None and self._bleak is not None and self._bleak.is_connected
 
     @property
-    def opened(self) -> bool:
-        """Return True once a connection was made and not yet let go of."""
-        return self._bleak is not None
-
-    @property
     def shut_down(self) -> bool:
         """Return True once the link was closed for good."""
         return self._shut_down
 
-    async def async_client(self) -> DalyClient:
+    async def run[T](self, operation: Callable[[DalyClient], Awaitable[T]]) -> T:
+        """Run `operation` on the unit's client, one exchange at a time.
+
+        Raises LinkFailure (with the translation key that explains it) when the unit cannot
+        be reached or does not answer; errors the operation raises itself pass through.
+        """
+        async with self._lock:
+            try:
+                return await self._run_once_more_if_stale(operation)
+            except LINK_ERRORS as err:
+                failure = LinkFailure(
+                    failure_key(err, connected=self._bleak is not None),
+                    err,
+                    reached_unit=self._started,
+                )
+                if not isinstance(err, LINK_KEPT_ERRORS):
+                    await self.async_close()
+                raise failure from err
+            finally:
+                self._started = False
+                if self._mode is ConnectionMode.PER_POLL:
+                    await self.async_close()
+
+    async def _run_once_more_if_stale[T](
+        self, operation: Callable[[DalyClient], Awaitable[T]]
+    ) -> T:
+        held = self.up
+        try:
+            return await self._run(operation)
+        except STALE_LINK_ERRORS as err:
+            if not held:
+                raise
+            # Idle links die without a word (the unit restarted, a proxy rebooted): the
+            # first request finds out. That is no failure yet; a fresh link decides.
+            _LOGGER.debug("%s: link broke (%s), reconnecting", self._name, describe(err))
+            await self.async_close()
+            return await self._run(operation)
+
+    async def _run[T](self, operation: Callable[[DalyClient], Awaitable[T]]) -> T:
+        client = await self._async_client()
+        self._started = True
+        return await operation(client)
+
+    async def _async_client(self) -> DalyClient:
         """Return the started client, connecting and detecting the dialect if needed."""
         if self._client is not None and self.up:
             return self._client
@@ -170,8 +190,9 @@ class UnitLink:
     async def async_shutdown(self) -> None:
         """Disconnect and refuse to connect again (unload, Home Assistant stopping).
 
-        A request still in flight (a poll, a switch action) then fails instead of
-        reconnecting behind the back of an entry that is gone.
+        No lock: a request in flight fails quickly once the link is gone, and shutdown must
+        not wait for its timeout. A poll or switch action still running then fails instead
+        of reconnecting behind the back of an entry that is gone.
         """
         self._shut_down = True
         await self.async_close()
@@ -195,23 +216,3 @@ class UnitLink:
             self._hass.async_create_background_task(
                 client.stop(), f"daly_bms {self._address} link lost", eager_start=True
             )
-
-
-def failure_key(err: BaseException, *, connected: bool) -> str:
-    """Return the translation key that explains `err`; `connected`: the link was up."""
-    if isinstance(err, UnitNotInRangeError):
-        return NOT_HEARD
-    if isinstance(err, NO_PATH_ERRORS):
-        return NO_CONNECTION_SLOT
-    if isinstance(err, DalyNotSupportedError):
-        return NOT_ANSWERING
-    if isinstance(err, (DalyTimeoutError, DalyFrameError, TimeoutError)):
-        return TIMEOUT
-    if connected or isinstance(err, DalyConnectionError):
-        return CONNECTION_LOST
-    return CANNOT_CONNECT
-
-
-def describe(err: BaseException) -> str:
-    """Return a short technical description of `err` for a message placeholder."""
-    return str(err) or type(err).__name__

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN, SensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import DalyConfigEntry, DalyCoordinator
-from .entity import DalyEntity
+from .coordinator import DalyConfigEntry
+from .entity import DalyEntity, entity_unique_id
 from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
@@ -26,7 +23,7 @@ async def async_setup_entry(
 ) -> None:
     """Create the sensors for the unit behind `entry`."""
     coordinator = entry.runtime_data
-    prefix = f"{coordinator.address}_"
+    prefix = entity_unique_id(coordinator.address, "")
     known = frozenset(
         registered.unique_id.removeprefix(prefix)
         for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
@@ -43,27 +40,7 @@ class DalySensor(DalyEntity, SensorEntity):
 
     entity_description: DalySensorEntityDescription
 
-    def __init__(
-        self, coordinator: DalyCoordinator, description: DalySensorEntityDescription
-    ) -> None:
-        """Create the sensor described by `description`."""
-        super().__init__(coordinator, description)
-
     @property
     def native_value(self) -> StateType:
-        """Return the value from the latest reading."""
+        """Return the value from the latest reading; None if the unit did not report it."""
         return self.entity_description.value_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable or does not report this value."""
-        return super().available and (
-            self.native_value is not None or self.entity_description.none_is_unknown
-        )
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return extra details, e.g. the list of active alarms."""
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
-            return None
-        return attributes_fn(self.coordinator.data)

@@ -1,10 +1,13 @@
-"""What each sensor shows: the pack, its cells and temperatures, alarms, settings."""
+"""What each sensor shows: the pack, its cells and temperatures, alarms, settings.
+
+Every sensor a unit can have is a row below, under its literal key; only cells and
+temperature probes are numbered per unit (`cell_voltage_<n>`, `temperature_<n>`, from 1).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -25,22 +28,18 @@ from homeassistant.const import (
 from homeassistant.helpers.typing import StateType
 
 from .alarms import ALARM_OPTIONS, NO_ALARM, most_severe
-from .coordinator import DalyData
-from .protocol import BatteryState, BatteryType
+from .data import DalyData
+from .entity import DalyEntityDescription
+from .protocol import BatteryState, BatteryType, DalySettings
 
 AMPERE_HOURS = "Ah"
+# A sleep time of 65535 s means "never": unknown reads better than 18 hours.
+NEVER_SLEEPS = 65535
 
 
 @dataclass(frozen=True, kw_only=True)
-class DalySensorEntityDescription(SensorEntityDescription):
-    """How one sensor reads its value from the coordinator's data."""
-
-    value_fn: Callable[[DalyData], StateType]
-    attributes_fn: Callable[[DalyData], Mapping[str, Any]] | None = None
-    # Decided once, at the first refresh: does this unit report the value at all?
-    exists_fn: Callable[[DalyData], bool] = lambda _data: True
-    # None is a real answer ("unknown") rather than a missing value.
-    none_is_unknown: bool = False
+class DalySensorEntityDescription(SensorEntityDescription, DalyEntityDescription[StateType]):
+    """A sensor of a unit."""
 
 
 def _voltage_sensor(
@@ -189,163 +188,156 @@ PACK_SENSORS: tuple[DalySensorEntityDescription, ...] = (
 )
 
 
-# Unit, device class and precision of each kind of setting.
-_SETTING_KINDS: dict[str, dict[str, Any]] = {
-    "cell_volts": {
-        "device_class": SensorDeviceClass.VOLTAGE,
-        "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
-        "suggested_display_precision": 3,
-    },
-    "pack_volts": {
-        "device_class": SensorDeviceClass.VOLTAGE,
-        "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
-        "suggested_display_precision": 1,
-    },
-    "millivolts": {
-        "device_class": SensorDeviceClass.VOLTAGE,
-        "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
-        "suggested_unit_of_measurement": UnitOfElectricPotential.MILLIVOLT,
-        "suggested_display_precision": 0,
-    },
-    "amperes": {
-        "device_class": SensorDeviceClass.CURRENT,
-        "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
-        "suggested_display_precision": 1,
-    },
-    "celsius": {
-        "device_class": SensorDeviceClass.TEMPERATURE,
-        "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
-        "suggested_display_precision": 0,
-    },
-    "ampere_hours": {
-        "native_unit_of_measurement": AMPERE_HOURS,
-        "suggested_display_precision": 1,
-    },
-}
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """How a kind of setting is shown: device class, unit, precision."""
 
-# The settings registers shown as diagnostic sensors. The MOS settings are left out:
-# the switches already show them.
-_SETTINGS: tuple[tuple[str, str], ...] = (
-    ("rated_capacity", "ampere_hours"),
-    ("cell_reference_voltage", "cell_volts"),
-    *(
-        (f"cell_{limit}", "cell_volts")
-        for limit in (
-            "overvoltage_warning",
-            "overvoltage_alarm",
-            "undervoltage_warning",
-            "undervoltage_alarm",
-        )
-    ),
-    *(
-        (f"pack_{limit}", "pack_volts")
-        for limit in (
-            "overvoltage_warning",
-            "overvoltage_alarm",
-            "undervoltage_warning",
-            "undervoltage_alarm",
-        )
-    ),
-    *(
-        (f"{flow}_overcurrent_{level}", "amperes")
-        for flow in ("charge", "discharge")
-        for level in ("warning", "alarm")
-    ),
-    *(
-        (f"{flow}_{limit}temperature_{level}", "celsius")
-        for flow in ("charge", "discharge")
-        for limit in ("over", "under")
-        for level in ("warning", "alarm")
-    ),
-    ("cell_delta_warning", "millivolts"),
-    ("cell_delta_alarm", "millivolts"),
-    ("balancing_start_voltage", "cell_volts"),
-    ("balancing_start_delta", "millivolts"),
-    ("mos_overtemperature", "celsius"),
+    device_class: SensorDeviceClass | None
+    unit: str | None = None
+    precision: int | None = None
+    suggested_unit: str | None = None
+    options: list[str] | None = None
+
+
+# Home Assistant has no device class for charge; the unit still lets it graph.
+CHARGE = _Shown(None, AMPERE_HOURS, 1)
+CELL_VOLTS = _Shown(SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 3)
+PACK_VOLTS = _Shown(SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1)
+# Cell differences are judged in millivolts.
+MILLIVOLTS = _Shown(
+    SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 0, UnitOfElectricPotential.MILLIVOLT
 )
-
-NEVER_SLEEPS = 65535
-
-
-def _setting_value(key: str) -> Callable[[DalyData], StateType]:
-    def value(data: DalyData) -> StateType:
-        return None if data.settings is None else getattr(data.settings, key)
-
-    return value
+AMPERES = _Shown(SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 1)
+CELSIUS = _Shown(SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, 0)
+SECONDS = _Shown(SensorDeviceClass.DURATION, UnitOfTime.SECONDS)
+BATTERY_TYPES = _Shown(SensorDeviceClass.ENUM, options=[kind.value for kind in BatteryType])
 
 
-def _sleep_time(data: DalyData) -> StateType:
-    if data.settings is None or data.settings.sleep_time == NEVER_SLEEPS:
-        # 65535 means "never": unknown reads better than 18 hours.
-        return None
-    return data.settings.sleep_time
-
-
-def _setting_sensor(
-    key: str, value_fn: Callable[[DalyData], StateType], **kind: Any
+def _setting(
+    key: str, shown: _Shown, read: Callable[[DalySettings], StateType]
 ) -> DalySensorEntityDescription:
+    """Describe the setting `key`, which `read` takes from the settings block."""
     return DalySensorEntityDescription(
         key=key,
         translation_key=key,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=value_fn,
-        exists_fn=lambda data: data.settings is not None
-        and getattr(data.settings, key) is not None,
-        **kind,
+        device_class=shown.device_class,
+        native_unit_of_measurement=shown.unit,
+        suggested_display_precision=shown.precision,
+        suggested_unit_of_measurement=shown.suggested_unit,
+        options=shown.options,
+        value_fn=lambda data: None if data.settings is None else read(data.settings),
+        exists_fn=lambda data: data.settings is not None and read(data.settings) is not None,
     )
 
 
+def _sleep_time(data: DalyData) -> StateType:
+    sleep_time = None if data.settings is None else data.settings.sleep_time
+    return None if sleep_time == NEVER_SLEEPS else sleep_time
+
+
+# The settings registers shown as diagnostic sensors. The MOS settings are left out: the
+# switches already show them.
 SETTINGS_SENSORS: tuple[DalySensorEntityDescription, ...] = (
-    *(_setting_sensor(key, _setting_value(key), **_SETTING_KINDS[kind]) for key, kind in _SETTINGS),
-    _setting_sensor(
-        "battery_type",
-        _setting_value("battery_type"),
-        device_class=SensorDeviceClass.ENUM,
-        options=[battery_type.value for battery_type in BatteryType],
+    _setting("rated_capacity", CHARGE, lambda s: s.rated_capacity),
+    _setting("cell_reference_voltage", CELL_VOLTS, lambda s: s.cell_reference_voltage),
+    _setting("cell_overvoltage_warning", CELL_VOLTS, lambda s: s.cell_overvoltage_warning),
+    _setting("cell_overvoltage_alarm", CELL_VOLTS, lambda s: s.cell_overvoltage_alarm),
+    _setting("cell_undervoltage_warning", CELL_VOLTS, lambda s: s.cell_undervoltage_warning),
+    _setting("cell_undervoltage_alarm", CELL_VOLTS, lambda s: s.cell_undervoltage_alarm),
+    _setting("pack_overvoltage_warning", PACK_VOLTS, lambda s: s.pack_overvoltage_warning),
+    _setting("pack_overvoltage_alarm", PACK_VOLTS, lambda s: s.pack_overvoltage_alarm),
+    _setting("pack_undervoltage_warning", PACK_VOLTS, lambda s: s.pack_undervoltage_warning),
+    _setting("pack_undervoltage_alarm", PACK_VOLTS, lambda s: s.pack_undervoltage_alarm),
+    _setting("charge_overcurrent_warning", AMPERES, lambda s: s.charge_overcurrent_warning),
+    _setting("charge_overcurrent_alarm", AMPERES, lambda s: s.charge_overcurrent_alarm),
+    _setting("discharge_overcurrent_warning", AMPERES, lambda s: s.discharge_overcurrent_warning),
+    _setting("discharge_overcurrent_alarm", AMPERES, lambda s: s.discharge_overcurrent_alarm),
+    _setting("charge_overtemperature_warning", CELSIUS, lambda s: s.charge_overtemperature_warning),
+    _setting("charge_overtemperature_alarm", CELSIUS, lambda s: s.charge_overtemperature_alarm),
+    _setting(
+        "charge_undertemperature_warning", CELSIUS, lambda s: s.charge_undertemperature_warning
     ),
-    _setting_sensor(
-        "sleep_time",
-        _sleep_time,
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        none_is_unknown=True,
+    _setting("charge_undertemperature_alarm", CELSIUS, lambda s: s.charge_undertemperature_alarm),
+    _setting(
+        "discharge_overtemperature_warning",
+        CELSIUS,
+        lambda s: s.discharge_overtemperature_warning,
     ),
+    _setting(
+        "discharge_overtemperature_alarm", CELSIUS, lambda s: s.discharge_overtemperature_alarm
+    ),
+    _setting(
+        "discharge_undertemperature_warning",
+        CELSIUS,
+        lambda s: s.discharge_undertemperature_warning,
+    ),
+    _setting(
+        "discharge_undertemperature_alarm",
+        CELSIUS,
+        lambda s: s.discharge_undertemperature_alarm,
+    ),
+    _setting("cell_delta_warning", MILLIVOLTS, lambda s: s.cell_delta_warning),
+    _setting("cell_delta_alarm", MILLIVOLTS, lambda s: s.cell_delta_alarm),
+    _setting("balancing_start_voltage", CELL_VOLTS, lambda s: s.balancing_start_voltage),
+    _setting("balancing_start_delta", MILLIVOLTS, lambda s: s.balancing_start_delta),
+    _setting("mos_overtemperature", CELSIUS, lambda s: s.mos_overtemperature),
+    _setting("battery_type", BATTERY_TYPES, lambda s: s.battery_type),
+    # The entity exists for a unit that never sleeps; it shows unknown then.
+    replace(_setting("sleep_time", SECONDS, lambda s: s.sleep_time), value_fn=_sleep_time),
+)
+
+# Per cell and per probe: the templates the numbered sensors are made from.
+CELL_VOLTAGE = DalySensorEntityDescription(
+    key="cell_voltage",
+    translation_key="cell_voltage",
+    device_class=SensorDeviceClass.VOLTAGE,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+    suggested_display_precision=3,
+    value_fn=lambda data: None,
+)
+TEMPERATURE = DalySensorEntityDescription(
+    key="temperature",
+    translation_key="temperature",
+    device_class=SensorDeviceClass.TEMPERATURE,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+    suggested_display_precision=0,
+    value_fn=lambda data: None,
 )
 
 
-def _cell_sensor(index: int) -> DalySensorEntityDescription:
-    def value(data: DalyData) -> float | None:
-        cells = data.status.cell_voltages
-        return cells[index] if index < len(cells) else None
+def numbered_key(template: DalySensorEntityDescription, number: int) -> str:
+    """Return the key of the `number`th (from 1) sensor made from `template`."""
+    return f"{template.key}_{number}"
 
-    return DalySensorEntityDescription(
-        key=f"cell_voltage_{index + 1}",
-        translation_key="cell_voltage",
-        translation_placeholders={"cell": str(index + 1)},
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=3,
+
+def _numbered(
+    template: DalySensorEntityDescription,
+    placeholder: str,
+    values: Callable[[DalyData], tuple[float | None, ...]],
+    index: int,
+) -> DalySensorEntityDescription:
+    def value(data: DalyData) -> float | None:
+        found = values(data)
+        return found[index] if index < len(found) else None
+
+    return replace(
+        template,
+        key=numbered_key(template, index + 1),
+        translation_placeholders={placeholder: str(index + 1)},
         value_fn=value,
     )
+
+
+def _cell_sensor(index: int) -> DalySensorEntityDescription:
+    return _numbered(CELL_VOLTAGE, "cell", lambda data: data.status.cell_voltages, index)
 
 
 def _temperature_sensor(index: int) -> DalySensorEntityDescription:
-    def value(data: DalyData) -> float | None:
-        temperatures = data.status.temperatures
-        return temperatures[index] if index < len(temperatures) else None
-
-    return DalySensorEntityDescription(
-        key=f"temperature_{index + 1}",
-        translation_key="temperature",
-        translation_placeholders={"sensor": str(index + 1)},
-        device_class=SensorDeviceClass.TEMPERATURE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        suggested_display_precision=0,
-        value_fn=value,
-    )
+    return _numbered(TEMPERATURE, "sensor", lambda data: data.status.temperatures, index)
 
 
 def sensor_descriptions(
@@ -364,10 +356,10 @@ def sensor_descriptions(
     ]
     descriptions.extend(_cell_sensor(index) for index in range(len(data.status.cell_voltages)))
     # A probe slot that reads nothing at all is not fitted; one that was seen before keeps
-    # its entity (it shows unavailable while its lead is broken).
+    # its entity (it shows unknown while its lead is broken).
     descriptions.extend(
         _temperature_sensor(index)
         for index, value in enumerate(data.status.temperatures)
-        if value is not None or f"temperature_{index + 1}" in known
+        if value is not None or numbered_key(TEMPERATURE, index + 1) in known
     )
     return descriptions

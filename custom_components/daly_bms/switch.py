@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,20 +9,25 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DalyConfigEntry, DalyCoordinator, DalyData, MosSwitch
-from .entity import DalyEntity
-from .protocol import Dialect
+from .coordinator import DalyConfigEntry
+from .data import DalyData
+from .entity import DalyEntity, DalyEntityDescription
+from .operations import MosSwitch, mos_switchable
 
 # One command at a time: the unit answers one request at a time on its single link.
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class DalySwitchEntityDescription(SwitchEntityDescription):
+class DalySwitchEntityDescription(SwitchEntityDescription, DalyEntityDescription[bool]):
     """A MOSFET bank the user may switch."""
 
     mos: MosSwitch
-    is_on_fn: Callable[[DalyData], bool | None]
+
+
+def _switchable(data: DalyData, switch: MosSwitch) -> bool:
+    # A bank the unit cannot switch and confirm is a binary sensor instead.
+    return mos_switchable(data.status) and switch.state(data.status) is not None
 
 
 SWITCHES: tuple[DalySwitchEntityDescription, ...] = (
@@ -31,13 +35,15 @@ SWITCHES: tuple[DalySwitchEntityDescription, ...] = (
         key="charge_mos",
         translation_key="charge_mos",
         mos=MosSwitch.CHARGE,
-        is_on_fn=lambda data: data.status.charge_mos,
+        value_fn=lambda data: data.status.charge_mos,
+        exists_fn=lambda data: _switchable(data, MosSwitch.CHARGE),
     ),
     DalySwitchEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
         mos=MosSwitch.DISCHARGE,
-        is_on_fn=lambda data: data.status.discharge_mos,
+        value_fn=lambda data: data.status.discharge_mos,
+        exists_fn=lambda data: _switchable(data, MosSwitch.DISCHARGE),
     ),
 )
 
@@ -49,14 +55,10 @@ async def async_setup_entry(
 ) -> None:
     """Create the MOS switches where the unit's firmware supports switching."""
     coordinator = entry.runtime_data
-    data = coordinator.data
-    if data.status.dialect is Dialect.P81:
-        # p81 MOS writes are unverified; binary sensors show the MOS states instead.
-        return
     async_add_entities(
         DalyMosSwitch(coordinator, description)
         for description in SWITCHES
-        if description.is_on_fn(data) is not None
+        if description.exists_fn(coordinator.data)
     )
 
 
@@ -65,21 +67,10 @@ class DalyMosSwitch(DalyEntity, SwitchEntity):
 
     entity_description: DalySwitchEntityDescription
 
-    def __init__(
-        self, coordinator: DalyCoordinator, description: DalySwitchEntityDescription
-    ) -> None:
-        """Create the switch described by `description`."""
-        super().__init__(coordinator, description)
-
     @property
     def is_on(self) -> bool | None:
-        """Return the MOS state the unit reported last."""
-        return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the unit is unreachable."""
-        return super().available and self.is_on is not None
+        """Return the MOS state the unit reported last; None while it is not known."""
+        return self.entity_description.value_fn(self.coordinator.data)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the MOSFET bank; raises a translated error if the unit does not."""

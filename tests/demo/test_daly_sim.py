@@ -9,6 +9,7 @@ from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.components.lovelace.dashboard import LovelaceStorage
 from homeassistant.config_entries import SOURCE_BLUETOOTH
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -76,7 +77,7 @@ async def test_auto_confirm_adds_both_batteries_and_fills_the_dashboard(
 
     entries = hass.config_entries.async_entries("daly_bms")
     assert sorted(entry.unique_id for entry in entries) == sorted(
-        [DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS]
+        [format_mac(DALY_ADDRESS), format_mac(HUNDRED_BALANCE_ADDRESS)]
     )
     assert all(entry.source == SOURCE_BLUETOOTH for entry in entries)
 
@@ -104,7 +105,7 @@ async def test_without_auto_confirm_the_batteries_wait_in_discovered(
     assert hass.config_entries.async_entries("daly_bms") == []
     flows = hass.config_entries.flow.async_progress_by_handler("daly_bms")
     assert sorted(flow["context"]["unique_id"] for flow in flows) == sorted(
-        [DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS]
+        [format_mac(DALY_ADDRESS), format_mac(HUNDRED_BALANCE_ADDRESS)]
     )
     assert {flow["step_id"] for flow in flows} == {"bluetooth_confirm"}
 

@@ -9,6 +9,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -47,7 +48,9 @@ def mock_entry(radio: RadioUnit, **options: Any) -> MockConfigEntry:
     """Return a config entry for `radio`'s unit as the config flow would create it."""
     return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=radio.address,
+        version=1,
+        minor_version=2,
+        unique_id=format_mac(radio.address),
         title=radio.unit.name,
         data={"address": radio.address, "name": radio.unit.name},
         options=options,
@@ -75,9 +78,14 @@ def unit_device(hass: HomeAssistant, entry: ConfigEntry, radio: RadioUnit) -> dr
     return devices[0]
 
 
+def unique_id(radio: RadioUnit, key: str) -> str:
+    """Return the unique id of the entity `key` of `radio`'s unit."""
+    return f"{format_mac(radio.address)}_{key}"
+
+
 def entity_id(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> str | None:
     """Return the entity id of `key` on `radio`'s device, None if it was not created."""
-    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{radio.address}_{key}")
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id(radio, key))
 
 
 def state(hass: HomeAssistant, platform: str, radio: RadioUnit, key: str) -> State:

@@ -55,7 +55,7 @@ async def test_sleeping_unit_goes_unavailable_and_comes_back(
     [lost] = _lines(caplog, "is unavailable")
     assert lost.levelno == logging.INFO
     assert "stopped answering" in lost.getMessage()
-    [back] = _lines(caplog, "is available again")
+    [back] = _lines(caplog, "data recovered")
     assert back.levelno == logging.INFO
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert writes(radio) == []

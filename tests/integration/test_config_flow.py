@@ -8,6 +8,7 @@ from homeassistant.components import bluetooth
 from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.device_registry import format_mac
 
 from simproxy import SimulatedBluetoothProxy
 from simulator.faults import FaultKind
@@ -15,7 +16,7 @@ from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 from tests.ha_bluetooth import SlotHolders
 
-from .common import DOMAIN, mock_entry, setup_entry, writes
+from .common import DOMAIN, mock_entry, setup_entry, unit_device, writes
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -57,7 +58,7 @@ async def test_discovery_confirm_creates_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "DL-40D63C3223A2"
     assert result["data"] == {"address": radio.address, "name": "DL-40D63C3223A2"}
-    assert result["result"].unique_id == radio.address
+    assert result["result"].unique_id == format_mac(radio.address)
     assert result["result"].state is ConfigEntryState.LOADED
     assert writes(radio) == []
 
@@ -70,6 +71,31 @@ async def test_discovery_shows_100balance_model(
     result = await _discovery_flow(hass, radio)
     assert result["description_placeholders"]["model"] == "100balance Balance BMS"
     assert radio.requests == []
+
+
+async def test_100balance_unit_renamed_in_the_app_stays_100balance(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A JHB unit given a name of its own still says JHB in its maker data: the flow and
+    the device registry both call it a 100balance unit."""
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81", advertise=False)
+    radio.unit.name = "Shed battery bank"
+    simulated_proxy.async_advertise(radio)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    shown = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert shown["description_placeholders"] == {
+        "name": "Shed battery bank",
+        "model": "100balance Balance BMS",
+    }
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    device = unit_device(hass, result["result"], radio)
+    assert device.manufacturer == "100balance"
+    assert device.model == "Balance BMS 16S"
 
 
 async def test_discovery_of_configured_unit_aborts(
@@ -182,7 +208,7 @@ async def test_user_step_lists_units_not_yet_configured(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "JHB-50181201A494"
-    assert result["result"].unique_id == wanted.address
+    assert result["result"].unique_id == format_mac(wanted.address)
 
 
 async def test_user_step_error_shows_the_list_again(
@@ -243,11 +269,9 @@ async def test_reconfigure_loaded_entry_keeps_options(
     entry = await setup_entry(hass, radio, poll_interval=20, connection_mode="persistent")
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert set(result["data_schema"].schema["address"].container) == {radio.address}
+    assert result["description_placeholders"] == {"name": entry.title}
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -270,9 +294,7 @@ async def test_reconfigure_takes_the_new_advertised_name(
     simulated_proxy.async_advertise(radio)
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["reason"] == "reconfigure_successful"
     assert entry.title == "Shed battery bank 1"
@@ -280,23 +302,23 @@ async def test_reconfigure_takes_the_new_advertised_name(
     assert entry.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_with_another_unit_aborts(
+async def test_reconfigure_asks_only_about_the_entrys_own_unit(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    """An entry stays with its unit; picking a different one is refused."""
+    """Reconfigure is a confirmation for this entry's unit: no list of other units."""
     radio = add_simulated_unit()
     other = add_simulated_unit()
     entry = await setup_entry(hass, radio)
     result = await entry.start_reconfigure_flow(hass)
-    assert set(result["data_schema"].schema["address"].container) == {
-        radio.address,
-        other.address,
-    }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": other.address}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert not result["data_schema"] or not result["data_schema"].schema
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.unique_id == format_mac(radio.address)
+    assert entry.data["address"] == radio.address
     assert other.requests == []
 
 
@@ -310,9 +332,7 @@ async def test_reconfigure_reports_a_unit_that_does_not_answer(
     radio.faults.inject(FaultKind.REFUSE, times=ATTEMPTS)
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
 
@@ -326,9 +346,7 @@ async def test_reconfigure_a_running_unit_that_sleeps(
     radio.unit.force_sleep()
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -378,9 +396,7 @@ async def test_reconfigure_a_stopped_entry_whose_unit_is_gone(
     await advance(hass, 301)  # Home Assistant forgets what it no longer hears
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"address": radio.address}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["errors"] == {"base": "no_connection_slot"}
 
 

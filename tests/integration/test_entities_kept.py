@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 
 from simulator.radio import RadioUnit
 
-from .common import advance, mock_entry, state
+from .common import advance, mock_entry, state, unique_id
 
 
 async def test_enabled_setting_sensor_is_kept_when_settings_are_late(
@@ -31,13 +31,13 @@ async def test_enabled_setting_sensor_is_kept_when_settings_are_late(
     er.async_get(hass).async_get_or_create(
         "sensor",
         "daly_bms",
-        f"{radio.address}_rated_capacity",
+        unique_id(radio, "rated_capacity"),
         config_entry=entry,
         disabled_by=None,
     )
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert state(hass, "sensor", radio, "rated_capacity").state == STATE_UNAVAILABLE
+    assert state(hass, "sensor", radio, "rated_capacity").state == STATE_UNKNOWN
 
     radio.unit.firmware.reports_settings = True
     for _ in range(10):  # settings are read again every tenth poll

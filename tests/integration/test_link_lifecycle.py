@@ -19,6 +19,7 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
     SERVICE_TURN_OFF,
     STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -300,8 +301,9 @@ async def test_broken_probe_leaves_only_its_own_sensor_without_a_value(
     radio.faults.set_probability(FaultKind.GLITCH, 1.0)  # every status read, until turned off
     for _ in range(3):
         await advance(hass, 11)
-    assert state(hass, "sensor", radio, "temperature_1").state == STATE_UNAVAILABLE
-    assert state(hass, "sensor", radio, "temperature_2").state != STATE_UNAVAILABLE
+    # Unknown, not unavailable: the unit is reachable, it only has no value for this probe.
+    assert state(hass, "sensor", radio, "temperature_1").state == STATE_UNKNOWN
+    assert float(state(hass, "sensor", radio, "temperature_2").state) > 0
     assert float(state(hass, "sensor", radio, "soc").state) > 0
     assert radio.connected
     assert not [r for r in _ours(caplog) if "is unavailable" in r.getMessage()]
@@ -310,7 +312,7 @@ async def test_broken_probe_leaves_only_its_own_sensor_without_a_value(
     assert radio.faults.fired[FaultKind.GLITCH] >= 3
     radio.faults.set_probability(FaultKind.GLITCH, 0.0)
     await advance(hass, 11)
-    assert state(hass, "sensor", radio, "temperature_1").state != STATE_UNAVAILABLE
+    assert float(state(hass, "sensor", radio, "temperature_1").state) > 0
 
 
 async def test_impossible_scalar_leaves_only_that_sensor_without_a_value(
@@ -318,13 +320,13 @@ async def test_impossible_scalar_leaves_only_that_sensor_without_a_value(
     add_simulated_unit: Callable[..., RadioUnit],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A state of charge of 200 % is dropped: that sensor is unavailable, the rest stay."""
+    """A state of charge of 200 % is dropped: that sensor is unknown, the rest stay."""
     radio = add_simulated_unit()
     await setup_entry(hass, radio)
     radio.faults.forced_registers[SOC] = 2000
     radio.faults.set_probability(FaultKind.GLITCH, 1.0)
     for _ in range(3):
         await advance(hass, 11)
-    assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
+    assert state(hass, "sensor", radio, "soc").state == STATE_UNKNOWN
     assert float(state(hass, "sensor", radio, "voltage").state) > 0
     assert _loud(caplog) == []

@@ -11,7 +11,7 @@ import pytest
 
 from simulator.radio import RadioUnit
 
-from .common import advance, entity_id, setup_entry, state, value
+from .common import advance, entity_id, setup_entry, state, unique_id, value
 
 SHORT_CIRCUIT = 2
 MOS_OFF_BY_SOFT_SWITCH = 4
@@ -209,7 +209,7 @@ async def test_unit_that_never_sleeps_shows_unknown_sleep_time(
     assert radio.unit.firmware.write_register(0x8A, 0xFFFF)
     registry = er.async_get(hass)
     registry.async_get_or_create(
-        "sensor", "daly_bms", f"{radio.address}_sleep_time", disabled_by=None
+        "sensor", "daly_bms", unique_id(radio, "sleep_time"), disabled_by=None
     )
     await setup_entry(hass, radio)
     assert state(hass, "sensor", radio, "sleep_time").state == "unknown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -11,11 +12,14 @@ from homeassistant.const import (
     SERVICE_TURN_ON,
     STATE_OFF,
     STATE_ON,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
+from custom_components.daly_bms.link import REQUEST_RETRIES
+from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
 
 from .common import advance, setup_entry, state, writes
@@ -23,6 +27,25 @@ from .common import advance, setup_entry, state, writes
 CHARGE_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")
 CHARGE_ON = bytes.fromhex("D2 06 00 A5 00 01 4B 8A")
 DISCHARGE_OFF = bytes.fromhex("D2 06 00 A6 00 00 7A 4A")
+MOS_BANKS = ("charge_mos", "discharge_mos")
+REQUEST_ATTEMPTS = REQUEST_RETRIES + 1  # sends of one request before it is given up on
+# Real seconds. Past the tests' request timeout (0.2 s): an echo this late is given up on.
+LATE_SECONDS = 1.0
+# Each answer takes LATENCY, within the 0.2 s request timeout. The poll's first status
+# reply comes STALE_AFTER later still: the poll has read again by then (done at 0.2 +
+# LATENCY), the switch action has written and had its echo (0.2 + 2 x LATENCY), and it
+# waits for the status that checks the write (until 0.2 + 3 x LATENCY).
+LATENCY = 0.15
+STALE_AFTER = 0.425
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait (in real time: latencies are real) until `condition` holds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("never happened")
 
 
 async def _switch(hass: HomeAssistant, radio: RadioUnit, key: str, service: str) -> None:
@@ -125,7 +148,7 @@ async def test_p81_mos_write_is_refused_before_anything_is_sent(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """The coordinator refuses p81 MOS writes with a translated error; nothing is sent."""
-    from custom_components.daly_bms.coordinator import MosSwitch
+    from custom_components.daly_bms.operations import MosSwitch
 
     radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
     entry = await setup_entry(hass, radio)
@@ -163,4 +186,113 @@ async def test_switch_in_per_poll_mode_on_a_sleeping_unit(
         await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
     assert raised.value.translation_key == "not_answering"
     assert writes(radio) == []
+    assert not radio.connected
+
+
+# ------------------------------------------- a write whose answer goes astray
+
+
+@pytest.mark.parametrize("fault", [FaultKind.DROP, FaultKind.LATE])
+async def test_lost_echo_still_shows_the_unit_state_at_once(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit], fault: FaultKind
+) -> None:
+    """Every echo lost or too late: the unit switched, the status read back says so."""
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio)
+    radio.faults.late_seconds = LATE_SECONDS
+    radio.faults.inject(fault, times=REQUEST_ATTEMPTS)
+
+    await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
+
+    assert radio.faults.fired[fault] == REQUEST_ATTEMPTS
+    assert radio.unit.battery.charge_mos is False
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
+    assert writes(radio) == [CHARGE_OFF] * REQUEST_ATTEMPTS
+
+
+async def test_write_the_unit_never_got_shows_its_true_state(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """The command is lost on the way and the switch showed an outdated state: the action
+    fails, and the switch shows what the unit reports, not what it showed before."""
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio)
+    radio.unit.set_temperature(70.0)  # a protection opens the charge MOS between polls
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_ON
+    radio.faults.inject(FaultKind.ASLEEP, times=REQUEST_ATTEMPTS)  # each command ignored
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, radio, "charge_mos", SERVICE_TURN_ON)
+
+    assert raised.value.translation_key == "mos_not_confirmed"
+    assert "did not confirm the command" in str(raised.value)
+    assert radio.unit.battery.charge_mos is False
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
+
+
+@pytest.mark.parametrize(("key", "other"), [MOS_BANKS, MOS_BANKS[::-1]])
+async def test_unit_silent_after_the_write_leaves_the_switch_unknown(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit], key: str, other: str
+) -> None:
+    """No answer at all after the command: the switch says unknown, not the old state,
+    until the next reading shows what the unit did."""
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio)
+    radio.faults.set_probability(FaultKind.DROP, 1.0)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, radio, key, SERVICE_TURN_OFF)
+
+    assert raised.value.translation_key == "timeout"
+    assert getattr(radio.unit.battery, key) is False  # it did switch; nobody heard it
+    assert state(hass, "switch", radio, key).state == STATE_UNKNOWN
+    assert state(hass, "switch", radio, other).state == STATE_ON
+
+    radio.faults.set_probability(FaultKind.DROP, 0.0)
+    await advance(hass, 11)
+    assert state(hass, "switch", radio, key).state == STATE_OFF
+
+
+async def test_status_from_before_the_write_does_not_decide(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """A poll's late status reply lands while the write is being checked: it shows the MOS
+    as it was before the command. The switch must still end up showing the unit's state.
+
+    Timeline (each answer takes LATENCY): the poll's first status read is answered
+    STALE_AFTER late, after the poll gave up on it and read again; the switch action,
+    queued behind the poll, writes, gets the echo and asks for the status; the stale reply
+    arrives before the real one.
+    """
+    radio = add_simulated_unit()
+    entry = await setup_entry(hass, radio)
+    radio.latency = LATENCY
+    radio.faults.late_seconds = STALE_AFTER
+    radio.faults.inject(FaultKind.LATE)
+    before = len(radio.requests)
+    poll = hass.async_create_task(entry.runtime_data.async_refresh())
+    await _until(lambda: len(radio.requests) > before)
+
+    await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
+    await poll
+
+    assert radio.faults.fired[FaultKind.LATE] == 1
+    assert radio.unit.battery.charge_mos is False
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
+    assert writes(radio) == [CHARGE_OFF]
+
+
+async def test_p81_unit_refuses_before_connecting_again(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """In per-poll mode a refused p81 write does not even open a connection."""
+    from custom_components.daly_bms.operations import MosSwitch
+
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
+    entry = await setup_entry(hass, radio, connection_mode="per_poll")
+    before = len(radio.requests)
+    with pytest.raises(HomeAssistantError) as raised:
+        await entry.runtime_data.async_set_mos(MosSwitch.DISCHARGE, False)
+    assert raised.value.translation_key == "mos_not_supported"
+    assert len(radio.requests) == before
     assert not radio.connected

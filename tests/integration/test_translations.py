@@ -34,6 +34,8 @@ HELPER_ABORTS = {
     "_abort_if_unique_id_mismatch": "unique_id_mismatch",
     "async_update_reload_and_abort": "reconfigure_successful",
 }
+# The one factory of translated errors: unit_error(kind, key, name[, cause]).
+ERROR_FACTORY = "unit_error"
 # Calls whose translation key names a repair issue (any other names an error, a selector
 # or an entity description).
 ISSUE_CALLS = {"async_create_issue", "async_get_or_create"}
@@ -201,7 +203,9 @@ def test_every_error_and_issue_key_the_code_names_has_a_text() -> None:
             for call in ast.walk(function):
                 if not isinstance(call, ast.Call) or _call_name(call).endswith("Description"):
                     continue  # entity descriptions: checked on real entities above
-                found = keys.texts(_keyword(call, "translation_key"), module, local)
+                factory = _call_name(call) == ERROR_FACTORY
+                key_node = call.args[1] if factory else _keyword(call, "translation_key")
+                found = keys.texts(key_node, module, local)
                 if found is None:
                     continue
                 named += 1
@@ -215,6 +219,9 @@ def test_every_error_and_issue_key_the_code_names_has_a_text() -> None:
                     if isinstance(given, ast.Dict)
                     else None
                 )
+                if factory:
+                    # unit_error(kind, key, name[, cause]) fills {name}, and {error} from a cause.
+                    filled = {"name", "error"} if len(call.args) > 3 else {"name"}
                 for key in found:
                     if issue:
                         texts = [strings["issues"][key]["title"]]

@@ -1,0 +1,25 @@
+"""The coordinator's data: one consistent picture of a unit, as its entities show it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .protocol import DalyDeviceInfo, DalySettings, DalyStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DalyData:
+    """One consistent picture of the unit, as the entities show it."""
+
+    status: DalyStatus
+    settings: DalySettings | None
+    device_info: DalyDeviceInfo
+    rssi: int | None
+
+    @property
+    def stored_energy(self) -> float | None:
+        """Energy left in the pack in Wh (remaining Ah at the present pack voltage)."""
+        status = self.status
+        if status.remaining_capacity is None or status.voltage is None:
+            return None
+        return status.remaining_capacity * status.voltage

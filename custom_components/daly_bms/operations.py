@@ -1,0 +1,101 @@
+"""What is said to a unit in each exchange; `UnitLink.run` decides how and when it is sent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+import logging
+from typing import TYPE_CHECKING
+
+from .errors import describe
+from .protocol import (
+    DalyClient,
+    DalyCommandError,
+    DalyDeviceInfo,
+    DalyNotSupportedError,
+    DalySettings,
+    DalyStatus,
+    DalyTimeoutError,
+    Dialect,
+)
+
+_LOGGER = logging.getLogger(__package__)
+
+
+class MosSwitch(StrEnum):
+    """The two MOSFET banks a user may switch."""
+
+    CHARGE = "charge_mos"
+    DISCHARGE = "discharge_mos"
+
+    def state(self, status: DalyStatus) -> bool | None:
+        """Return whether this bank is on in `status`; None if the unit did not say."""
+        return status.charge_mos if self is MosSwitch.CHARGE else status.discharge_mos
+
+    def unknown(self, status: DalyStatus) -> DalyStatus:
+        """Return `status` with this bank's state unknown."""
+        if self is MosSwitch.CHARGE:
+            return replace(status, charge_mos=None)
+        return replace(status, discharge_mos=None)
+
+
+class MosNotFollowedError(Exception):
+    """The unit answered, and its MOSFET bank is not in the state asked for."""
+
+    def __init__(self, status: DalyStatus, *, confirmed: bool) -> None:
+        """Keep the status read back; `confirmed`: the unit acknowledged the command."""
+        super().__init__(
+            f"after the command: charge MOS on {status.charge_mos}, "
+            f"discharge MOS on {status.discharge_mos}"
+        )
+        self.status = status
+        self.confirmed = confirmed
+
+
+async def read_versions(client: DalyClient) -> DalyDeviceInfo:
+    """Read the version strings; firmware that keeps them to itself is a Daly all the same."""
+    try:
+        return await client.read_device_info()
+    except (DalyNotSupportedError, DalyTimeoutError) as err:
+        _LOGGER.debug("versions not read: %s", describe(err))
+        if TYPE_CHECKING:
+            # UnitLink and the config flow hand out started clients only.
+            assert client.dialect is not None
+        return DalyDeviceInfo(dialect=client.dialect, software_version=None, hardware_version=None)
+
+
+async def read_settings(client: DalyClient) -> DalySettings | None:
+    """Read the settings block; None from a unit that will not tell."""
+    try:
+        return await client.read_settings()
+    except (DalyNotSupportedError, DalyTimeoutError) as err:
+        _LOGGER.debug("settings not read: %s", describe(err))
+        return None
+
+
+def mos_switchable(status: DalyStatus) -> bool:
+    """Return True when the unit's firmware has a verified MOS write."""
+    return status.dialect is not Dialect.P81
+
+
+async def switch_mos(client: DalyClient, switch: MosSwitch, on: bool) -> DalyStatus:
+    """Switch `switch` to `on` and return the status that shows it.
+
+    When the answer is lost (no echo, no confirming reading) or shows the old state (a
+    reply that may predate the command), the status is read once more: the unit's own
+    word decides. Raises MosNotFollowedError with that status when the bank is not `on`.
+    """
+    try:
+        if switch is MosSwitch.CHARGE:
+            return await client.set_charge_mos(on)
+        return await client.set_discharge_mos(on)
+    except DalyCommandError as err:
+        confirmed = True
+        _LOGGER.debug("MOS write not followed, reading again: %s", err)
+    except DalyTimeoutError as err:
+        confirmed = False
+        _LOGGER.debug("MOS write not confirmed, reading again: %s", err)
+    status = await client.read_status()
+    if switch.state(status) is on:
+        return status
+    raise MosNotFollowedError(status, confirmed=confirmed)
