@@ -17,6 +17,7 @@ from typing import Any
 DASHBOARD_URL_PATH = "daly-batteries"
 DASHBOARD_TITLE = "Batteries"
 DASHBOARD_ICON = "mdi:home-battery"
+BANK_ICON = "mdi:battery-sync"
 
 Card = dict[str, Any]
 # (entity domain, key from the unique id) -> entity id
@@ -28,11 +29,12 @@ NUMBERED_BASES = frozenset({"cell_voltage", "temperature"})
 
 @dataclass(frozen=True, slots=True)
 class Battery:
-    """One configured unit: its device name and its enabled entities by key."""
+    """One configured unit or bank: its device name and its enabled entities by key."""
 
     name: str
     entities: EntityIndex
     extra: tuple[str, ...] = field(default=())
+    bank: bool = False  # a bank of packs in parallel rather than one unit
 
 
 def numbered(entities: EntityIndex, domain: str, base: str) -> list[tuple[int, str]]:
@@ -70,7 +72,7 @@ def _half(card: Card) -> Card:
     return {**card, "grid_options": {"columns": 6}}
 
 
-def _overview_cards(battery: Battery, hours: float) -> list[Card]:
+def _soc_and_power_cards(battery: Battery, hours: float) -> list[Card]:
     entities = battery.entities
     cards: list[Card] = []
     if soc := entities.get(("sensor", "soc")):
@@ -100,8 +102,12 @@ def _overview_cards(battery: Battery, hours: float) -> list[Card]:
                 }
             )
         )
+    return cards
+
+
+def _pack_cards(battery: Battery) -> list[Card]:
     pack = _rows(
-        entities,
+        battery.entities,
         [
             ("sensor", "voltage", "Voltage"),
             ("sensor", "current", "Current"),
@@ -111,9 +117,9 @@ def _overview_cards(battery: Battery, hours: float) -> list[Card]:
             ("sensor", "cycles", "Cycles"),
         ],
     )
-    if pack:
-        cards.append(_full({"type": "glance", "title": "Pack", "columns": 3, "entities": pack}))
-    return cards
+    if not pack:
+        return []
+    return [_full({"type": "glance", "title": "Pack", "columns": 3, "entities": pack})]
 
 
 def _history_cards(battery: Battery, hours: float) -> list[Card]:
@@ -207,20 +213,80 @@ def _detail_cards(battery: Battery) -> list[Card]:
     return cards
 
 
+def _attribute_row(entity_id: str, attribute: str, name: str) -> Card:
+    return {"type": "attribute", "entity": entity_id, "attribute": attribute, "name": name}
+
+
+def _with_pack(entities: EntityIndex, domain: str, key: str, name: str, pack: str) -> list[Card]:
+    """A bank value and, under it, the pack it comes from (an attribute of the entity)."""
+    if (entity_id := entities.get((domain, key))) is None:
+        return []
+    return [_row(entity_id, name), _attribute_row(entity_id, "pack", pack)]
+
+
+def _bank_cards(battery: Battery) -> list[Card]:
+    entities = battery.entities
+    cards: list[Card] = []
+    totals = _rows(
+        entities,
+        [
+            ("sensor", "current", "Current"),
+            ("sensor", "remaining_capacity", "Remaining"),
+            ("sensor", "stored_energy", "Stored energy"),
+            ("sensor", "packs_available", "Packs"),
+        ],
+    )
+    if totals:
+        cards.append(_full({"type": "glance", "title": "Bank", "columns": 4, "entities": totals}))
+    paralleling = _rows(entities, [("binary_sensor", "ready_to_parallel", "Ready to parallel")])
+    if ready := entities.get(("binary_sensor", "ready_to_parallel")):
+        paralleling += [
+            _attribute_row(ready, "highest_pack", "Highest pack"),
+            _attribute_row(ready, "lowest_pack", "Lowest pack"),
+        ]
+    paralleling += _rows(
+        entities,
+        [
+            ("sensor", "pack_voltage_spread", "Pack voltage spread"),
+            ("switch", "discharge_mos", "Discharge MOS, every pack"),
+            ("switch", "charge_mos", "Charge MOS, every pack"),
+        ],
+    )
+    if paralleling:
+        cards.append(_full({"type": "entities", "title": "Paralleling", "entities": paralleling}))
+    cells = _with_pack(
+        entities, "sensor", "cell_voltage_min", "Lowest cell", "In pack"
+    ) + _with_pack(entities, "sensor", "cell_voltage_max", "Highest cell", "In pack")
+    if cells:
+        cards.append(_full({"type": "entities", "title": "Cells of the bank", "entities": cells}))
+    alarms = _rows(entities, [("binary_sensor", "problem", "Problem")]) + _with_pack(
+        entities, "sensor", "alarm", "Alarm", "In pack"
+    )
+    if alarms:
+        cards.append(_full({"type": "entities", "title": "Alarms", "entities": alarms}))
+    if battery.extra:
+        cards.append(_full({"type": "entities", "title": "More", "entities": list(battery.extra)}))
+    return cards
+
+
 def battery_section(battery: Battery, *, hours: float) -> Card:
-    """Return one grid section showing everything about `battery`."""
+    """Return one grid section showing everything about `battery` (a unit or a bank)."""
     heading: Card = {
         "type": "heading",
         "heading": battery.name,
         "heading_style": "title",
-        "icon": DASHBOARD_ICON,
+        "icon": BANK_ICON if battery.bank else DASHBOARD_ICON,
     }
+    if battery.bank:
+        details = _bank_cards(battery)
+    else:
+        details = [*_pack_cards(battery), *_detail_cards(battery)]
     return {
         "type": "grid",
         "cards": [
             heading,
-            *_overview_cards(battery, hours),
-            *_detail_cards(battery),
+            *_soc_and_power_cards(battery, hours),
+            *details,
             *_history_cards(battery, hours),
         ],
     }
@@ -243,12 +309,15 @@ _PLACED_SENSORS = (
     "cell_voltage_max",
     "cell_voltage_delta",
     "alarm",
+    "packs_available",
+    "pack_voltage_spread",
 )
 _PLACED_OTHERS = (
     # Said already by the state sensor ("Charging"), so it gets no row of its own.
     ("binary_sensor", "charging"),
     ("binary_sensor", "balancing"),
     ("binary_sensor", "problem"),
+    ("binary_sensor", "ready_to_parallel"),
     ("binary_sensor", "charge_mos"),
     ("binary_sensor", "discharge_mos"),
     ("switch", "charge_mos"),
@@ -294,7 +363,7 @@ def waiting_card(auto_confirm: bool) -> Card:
         "type": "markdown",
         "title": "Looking for batteries",
         "content": (
-            "A simulated Bluetooth proxy is advertising two simulated Daly BMS units "
-            f"(a `DL-` and a `JHB-`). {next_step}"
+            "A simulated Bluetooth proxy is advertising three simulated Daly BMS units "
+            f"(two `DL-` packs of one bank and a `JHB-`). {next_step}"
         ),
     }

@@ -1,4 +1,4 @@
-"""The two batteries of the demo."""
+"""The batteries of the demo: two house packs in parallel (a bank) and a camper battery."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ from simulator import (
 # Locally administered addresses (second hex digit 2, 6, A or E), so they can never
 # collide with a real unit near the machine running the demo.
 DALY_ADDRESS = "C2:D6:3C:32:23:A2"
+SECOND_DALY_ADDRESS = "C6:D6:3C:32:23:B4"
 HUNDRED_BALANCE_ADDRESS = "D2:18:12:01:A4:94"
+# The two house packs are connected in parallel; the demo shows them as one bank.
+BANK_NAME = "House bank"
+BANK_ADDRESSES = (DALY_ADDRESS, SECOND_DALY_ADDRESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +35,30 @@ class DemoUnit:
 def build_units(clock: Clock) -> list[DemoUnit]:
     """Return the demo's batteries, all running on `clock`.
 
-    A 16-cell 280 Ah LiFePO4 home battery with a Daly BMS, starting mid-morning as the
-    sun comes up, and an 8-cell 100 Ah LiFePO4 camper battery with a 100balance BMS,
-    starting in the evening: at any moment one of them is usually charging while the
-    other discharges.
+    Two 16-cell 280 Ah LiFePO4 home packs with Daly BMSs, in parallel on the same solar
+    day (starting mid-morning as the sun comes up) a few percent of charge apart, and an
+    8-cell 100 Ah LiFePO4 camper battery with a 100balance BMS, starting in the evening:
+    at any moment the house bank is usually charging while the camper discharges.
     """
-    house = SimulatedUnit(
-        name=daly_name(DALY_ADDRESS),
-        address=DALY_ADDRESS,
-        cells=16,
-        chemistry=Chemistry.LIFEPO4,
-        capacity_ah=280.0,
-        dialect="d2",
-        profile=SolarDayProfile.for_capacity(280.0, start_hour=10.0),
-        clock=clock,
-        seed=16,
-        soc=55.0,
-        ambient_c=21.0,
-        cycles=87,
+    house, house_two = (
+        SimulatedUnit(
+            name=daly_name(address),
+            address=address,
+            cells=16,
+            chemistry=Chemistry.LIFEPO4,
+            capacity_ah=280.0,
+            dialect="d2",
+            profile=SolarDayProfile.for_capacity(280.0, start_hour=10.0),
+            clock=clock,
+            seed=seed,
+            soc=soc,
+            ambient_c=21.0,
+            cycles=cycles,
+        )
+        for address, seed, soc, cycles in (
+            (DALY_ADDRESS, 16, 55.0, 87),
+            (SECOND_DALY_ADDRESS, 17, 51.0, 85),
+        )
     )
     camper = SimulatedUnit(
         name=jhb_name(HUNDRED_BALANCE_ADDRESS),
@@ -66,5 +76,6 @@ def build_units(clock: Clock) -> list[DemoUnit]:
     )
     return [
         DemoUnit(house, rssi=-58, latency=0.03),
+        DemoUnit(house_two, rssi=-61, latency=0.03),
         DemoUnit(camper, rssi=-71, latency=0.05),
     ]

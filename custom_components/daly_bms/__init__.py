@@ -10,6 +10,7 @@ from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 
+from .bank_coordinator import async_setup_bank, is_bank
 from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .entity import entity_unique_id
@@ -18,7 +19,11 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.S
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
-    """Connect to the unit, read it once, then create its entities."""
+    """Connect to the unit, read it once, then create its entities; or set up a bank."""
+    if is_bank(entry):
+        await async_setup_bank(hass, entry)
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+        return True
     coordinator = DalyCoordinator(hass, entry)
     try:
         await coordinator.async_config_entry_first_refresh()

@@ -26,14 +26,27 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .bank_flow import (
+    BankOptionsFlow,
+    bank_schema,
+    check_members,
+    member_choices,
+    new_bank_options,
+)
+from .bank_members import is_bank_entry
 from .const import (
     CONF_CONNECTION_MODE,
+    CONF_KIND,
+    CONF_MEMBERS,
     CONF_POLL_INTERVAL,
     CONNECT_ATTEMPTS,
+    DEFAULT_BANK_NAME,
     DEFAULT_CONNECTION_MODE,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
+    KIND_BANK,
     MAX_POLL_INTERVAL,
+    MIN_BANK_MEMBERS,
     MIN_POLL_INTERVAL,
     ConnectionMode,
 )
@@ -120,8 +133,12 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: DalyConfigEntry) -> DalyOptionsFlow:
-        """Return the options flow."""
+    def async_get_options_flow(
+        config_entry: DalyConfigEntry,
+    ) -> DalyOptionsFlow | BankOptionsFlow:
+        """Return the options flow of a unit or of a bank."""
+        if is_bank_entry(config_entry):
+            return BankOptionsFlow()
         return DalyOptionsFlow()
 
     async def async_step_bluetooth(
@@ -156,6 +173,30 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask what to add: a unit, or a bank of units already set up."""
+        return self.async_show_menu(step_id="user", menu_options=["unit", "bank"])
+
+    async def async_step_bank(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Let the user name a bank and pick its packs among the units set up."""
+        choices = member_choices(self.hass)
+        if len(choices) < MIN_BANK_MEMBERS:
+            return self.async_abort(reason="no_bank_candidates")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = check_members(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME].strip() or DEFAULT_BANK_NAME,
+                    data={CONF_KIND: KIND_BANK},
+                    options=new_bank_options(user_input[CONF_MEMBERS]),
+                )
+        return self.async_show_form(
+            step_id="bank",
+            data_schema=self.add_suggested_values_to_schema(bank_schema(choices), user_input),
+            errors=errors,
+        )
+
+    async def async_step_unit(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick one of the units Home Assistant hears."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -177,7 +218,7 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="no_devices_found")
         titles = {address: _choice(info) for address, info in self._choices.items()}
         return self.async_show_form(
-            step_id="user",
+            step_id="unit",
             data_schema=vol.Schema({vol.Required(CONF_ADDRESS): vol.In(titles)}),
             errors=errors,
         )
@@ -194,6 +235,9 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Check the entry's own unit again and take over its name, keeping the options."""
         entry: DalyConfigEntry = self._get_reconfigure_entry()
+        if is_bank_entry(entry):
+            # A bank has no unit to check; its packs are changed in its options.
+            return self.async_abort(reason="bank_reconfigure")
         errors: dict[str, str] = {}
         if user_input is not None:
             info = bluetooth.async_last_service_info(

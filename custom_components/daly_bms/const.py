@@ -34,3 +34,12 @@ MAX_BACKOFF_SECONDS: Final = 300
 # establish_connection retries inside one poll; the coordinator's own schedule retries
 # across polls, so a few attempts are enough.
 CONNECT_ATTEMPTS: Final = 3
+
+# A battery bank is a config entry of its own, marked in its data; its choices are options.
+CONF_KIND: Final = "kind"
+KIND_BANK: Final = "bank"
+CONF_MEMBERS: Final = "members"
+CONF_SUM_AVAILABLE: Final = "sum_available"
+CONF_PARALLEL_LIMIT: Final = "parallel_limit"
+DEFAULT_BANK_NAME: Final = "Battery bank"
+MIN_BANK_MEMBERS: Final = 2

@@ -8,6 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import HomeAssistant
 
+from .bank_coordinator import bank_diagnostics, is_bank
 from .coordinator import DalyConfigEntry
 
 # The address and advertised name identify the unit (and usually contain its MAC);
@@ -18,7 +19,9 @@ TO_REDACT = {CONF_ADDRESS, CONF_NAME, "title", "unique_id", "serial_number", "ad
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: DalyConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, its options and the latest reading of the unit."""
+    """Return the entry, its options and the latest reading of the unit (or the bank)."""
+    if is_bank(entry):
+        return bank_diagnostics(entry.runtime_data)
     coordinator = entry.runtime_data
     data = coordinator.data
     return async_redact_data(

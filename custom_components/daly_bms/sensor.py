@@ -8,6 +8,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .bank_coordinator import is_bank
+from .bank_sensor import async_setup_bank_sensors
 from .coordinator import DalyConfigEntry
 from .entity import DalyEntity, entity_unique_id
 from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
@@ -22,6 +24,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create the sensors for the unit behind `entry`."""
+    if is_bank(entry):
+        async_setup_bank_sensors(entry, async_add_entities)
+        return
     coordinator = entry.runtime_data
     prefix = entity_unique_id(coordinator.address, "")
     known = frozenset(

@@ -9,6 +9,8 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .bank_coordinator import is_bank
+from .bank_switch import async_setup_bank_switches
 from .coordinator import DalyConfigEntry
 from .data import DalyData
 from .entity import DalyEntity, DalyEntityDescription
@@ -27,7 +29,7 @@ class DalySwitchEntityDescription(SwitchEntityDescription, DalyEntityDescription
 
 def _switchable(data: DalyData, switch: MosSwitch) -> bool:
     # A bank the unit cannot switch and confirm is a binary sensor instead.
-    return mos_switchable(data.status) and switch.state(data.status) is not None
+    return mos_switchable(data.status, switch) and switch.state(data.status) is not None
 
 
 SWITCHES: tuple[DalySwitchEntityDescription, ...] = (
@@ -54,6 +56,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create the MOS switches where the unit's firmware supports switching."""
+    if is_bank(entry):
+        async_setup_bank_switches(entry, async_add_entities)
+        return
     coordinator = entry.runtime_data
     async_add_entities(
         DalyMosSwitch(coordinator, description)

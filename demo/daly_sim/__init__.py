@@ -16,10 +16,11 @@ import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
-from demo.units import build_units
+from demo.units import BANK_ADDRESSES, BANK_NAME, build_units
 from simproxy import SimulatedBluetoothProxy
 from simulator import RealtimeClock
 
+from .bank import BankMaker
 from .board import DashboardWriter
 from .confirm import FlowConfirmer
 
@@ -49,7 +50,11 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Start the simulated proxy, the dashboard writer and, if asked, auto-confirmation."""
+    """Start the simulated proxy, the dashboard writer and, if asked, auto-confirmation.
+
+    Confirming automatically also makes the bank of the two house packs once both are set
+    up; without it the bank is left for the user to add, like the units.
+    """
     conf = config[DOMAIN]
     speed: float = conf[CONF_SPEED]
     auto_confirm: bool = conf[CONF_AUTO_CONFIRM]
@@ -66,6 +71,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     stops = [writer.async_start(), proxy.async_stop]
     if auto_confirm:
         stops.append(FlowConfirmer(hass).async_start())
+        stops.append(BankMaker(hass, name=BANK_NAME, addresses=BANK_ADDRESSES).async_start())
 
     @callback
     def _stop(_event: Event) -> None:

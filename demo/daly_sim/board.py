@@ -23,12 +23,13 @@ COOLDOWN_S = 2.0
 
 @callback
 def collect_batteries(hass: HomeAssistant) -> list[Battery]:
-    """Return every configured unit with its enabled entities, by name."""
+    """Return every configured bank and unit with its enabled entities: banks first, by name."""
     entity_registry = er.async_get(hass)
     device_registry = dr.async_get(hass)
     batteries = []
     for entry in hass.config_entries.async_entries(BMS_DOMAIN, include_disabled=False):
-        prefix = f"{entry.unique_id}_".lower()
+        bank = entry.data.get("kind") == "bank"
+        prefix = (f"bank_{entry.entry_id}_" if bank else f"{entry.unique_id}_").lower()
         name = entry.title
         placed: dict[tuple[str, str], str] = {}
         extra: list[str] = []
@@ -44,8 +45,10 @@ def collect_batteries(hass: HomeAssistant) -> list[Battery]:
             if entity.device_id and (device := device_registry.async_get(entity.device_id)):
                 name = device.name_by_user or device.name or name
         if placed or extra:
-            batteries.append(Battery(name=name, entities=placed, extra=tuple(sorted(extra))))
-    return sorted(batteries, key=lambda battery: battery.name)
+            batteries.append(
+                Battery(name=name, entities=placed, extra=tuple(sorted(extra)), bank=bank)
+            )
+    return sorted(batteries, key=lambda battery: (not battery.bank, battery.name))
 
 
 class DashboardWriter:

@@ -27,6 +27,7 @@ from demo.chromium import DEEP_QUERY_JS, BrowserError, Chromium, Page, find_chro
 from demo.dashboard import DASHBOARD_URL_PATH
 from demo.prepare import DEMO_PASSWORD, DEMO_USERNAME
 from demo.ready import answers
+from demo.units import BANK_NAME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A fresh CI machine installs Home Assistant's web UI and Chromium first.
@@ -160,11 +161,13 @@ def _dashboard_text(page: Page) -> str:
             len(SOC_ON_GAUGE.findall(text)) >= 2
             and "DL-" in text
             and "JHB-" in text
-            and len(CELL_VOLTAGE.findall(text)) >= 16 + 8
+            and BANK_NAME in text
+            and "Ready to parallel" in text
+            and len(CELL_VOLTAGE.findall(text)) >= 16 + 16 + 8
         ):
             return text
         time.sleep(1.0)
-    pytest.fail(f"the dashboard never showed both batteries; it showed:\n{text[:3000]}")
+    pytest.fail(f"the dashboard never showed the bank and its batteries; it showed:\n{text[:3000]}")
 
 
 def _screenshot_path(tmp_path: Path) -> Path:
@@ -173,7 +176,7 @@ def _screenshot_path(tmp_path: Path) -> Path:
 
 
 def test_demo_dashboard_in_a_browser(demo: RunningDemo, tmp_path: Path) -> None:
-    """Log in, see both batteries with plausible values, stop with Ctrl-C."""
+    """Log in, see the bank and the batteries with plausible values, stop with Ctrl-C."""
     executable = find_chromium()
     assert executable is not None, "scripts/demo --install-browser left no chromium on PATH"
 

@@ -21,7 +21,16 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 import custom_components  # noqa: F401
 from demo import daly_sim
 from demo.dashboard import DASHBOARD_URL_PATH
-from demo.units import DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS
+from demo.units import (
+    BANK_NAME,
+    DALY_ADDRESS,
+    HUNDRED_BALANCE_ADDRESS,
+    SECOND_DALY_ADDRESS,
+)
+
+UNIT_ADDRESSES = sorted(
+    format_mac(address) for address in (DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS)
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,31 +77,51 @@ def _section_entities(section: dict[str, Any]) -> set[str]:
     return found
 
 
-async def test_auto_confirm_adds_both_batteries_and_fills_the_dashboard(
+async def test_auto_confirm_adds_the_batteries_and_the_bank_and_fills_the_dashboard(
     hass: HomeAssistant, bluetooth_stack: None
 ) -> None:
     store = await _dashboard_store(hass)
     await _start_demo(hass, auto_confirm=True)
     await _settle(hass)
+    await _settle(hass)
 
     entries = hass.config_entries.async_entries("daly_bms")
-    assert sorted(entry.unique_id for entry in entries) == sorted(
-        [format_mac(DALY_ADDRESS), format_mac(HUNDRED_BALANCE_ADDRESS)]
-    )
-    assert all(entry.source == SOURCE_BLUETOOTH for entry in entries)
+    units = [entry for entry in entries if "address" in entry.data]
+    assert sorted(entry.unique_id for entry in units) == UNIT_ADDRESSES
+    assert all(entry.source == SOURCE_BLUETOOTH for entry in units)
+    [bank] = [entry for entry in entries if entry.data.get("kind") == "bank"]
+    assert bank.title == BANK_NAME
+    assert bank.options["members"] == [DALY_ADDRESS.lower(), SECOND_DALY_ADDRESS.lower()]
 
     config = await store.async_load(False)
     sections = config["views"][0]["sections"]
-    assert [section["cards"][0]["heading"][:4] for section in sections] == ["DL-C", "JHB-"]
+    assert [section["cards"][0]["heading"][:4] for section in sections] == [
+        "Hous",
+        "DL-C",
+        "DL-C",
+        "JHB-",
+    ]
     for section in sections:
         entity_ids = _section_entities(section)
         soc = next(card["entity"] for card in section["cards"] if card["type"] == "gauge")
         assert 0.0 <= float(hass.states.get(soc).state) <= 100.0
         assert all(hass.states.get(entity_id) is not None for entity_id in entity_ids)
-    cells = [card for card in sections[0]["cards"] if card.get("title") == "Cell voltages"]
+    cells = [card for card in sections[1]["cards"] if card.get("title") == "Cell voltages"]
     assert len(cells[0]["entities"]) == 16
     for row in cells[0]["entities"]:
         assert 2.5 <= float(hass.states.get(row["entity"]).state) <= 3.65
+
+    # The two house packs start a few percent apart, well within a volt: ready to parallel.
+    paralleling = next(card for card in sections[0]["cards"] if card.get("title") == "Paralleling")
+    ready = hass.states.get(paralleling["entities"][0]["entity"])
+    assert ready.state == "on"
+    packs = {
+        hass.states.get(card["entity"]).state
+        for section in sections[1:3]
+        for card in section["cards"]
+        if card["type"] == "gauge"
+    }
+    assert len(packs) == 2  # at different states of charge
 
 
 async def test_without_auto_confirm_the_batteries_wait_in_discovered(
@@ -104,9 +133,7 @@ async def test_without_auto_confirm_the_batteries_wait_in_discovered(
 
     assert hass.config_entries.async_entries("daly_bms") == []
     flows = hass.config_entries.flow.async_progress_by_handler("daly_bms")
-    assert sorted(flow["context"]["unique_id"] for flow in flows) == sorted(
-        [format_mac(DALY_ADDRESS), format_mac(HUNDRED_BALANCE_ADDRESS)]
-    )
+    assert sorted(flow["context"]["unique_id"] for flow in flows) == UNIT_ADDRESSES
     assert {flow["step_id"] for flow in flows} == {"bluetooth_confirm"}
 
     config = await store.async_load(False)
@@ -120,3 +147,5 @@ async def test_without_auto_confirm_the_batteries_wait_in_discovered(
     config = await store.async_load(False)
     assert len(config["views"][0]["sections"]) == 1
     assert config["views"][0]["sections"][0]["cards"][0]["type"] == "heading"
+    # The bank is left for the user to add, like the units.
+    assert all("address" in entry.data for entry in hass.config_entries.async_entries("daly_bms"))

@@ -134,3 +134,68 @@ def test_history_covers_about_two_simulated_days() -> None:
     assert history_hours(1) == 48
     assert history_hours(60) == 0.8
     assert history_hours(1_000_000) == 0.1
+
+
+def _bank() -> Battery:
+    keys = {
+        "sensor": (
+            "soc",
+            "power",
+            "current",
+            "remaining_capacity",
+            "stored_energy",
+            "packs_available",
+            "pack_voltage_spread",
+            "cell_voltage_min",
+            "cell_voltage_max",
+            "alarm",
+        ),
+        "binary_sensor": ("ready_to_parallel", "problem"),
+        "switch": ("charge_mos", "discharge_mos"),
+    }
+    entities = {
+        (domain, key): f"{domain}.house_bank_{key}"
+        for domain, names in keys.items()
+        for key in names
+    }
+    return Battery(name="House bank", entities=entities, bank=True)
+
+
+def test_a_bank_gets_its_totals_paralleling_and_the_packs_that_hold_extremes() -> None:
+    cards = _cards(build_dashboard([_bank()], speed=60, auto_confirm=True))
+
+    assert cards["heading"]["icon"] == "mdi:battery-sync"
+    assert cards["State of charge"]["entity"] == "sensor.house_bank_soc"
+    assert _row_ids(cards["Bank"]) == [
+        "sensor.house_bank_current",
+        "sensor.house_bank_remaining_capacity",
+        "sensor.house_bank_stored_energy",
+        "sensor.house_bank_packs_available",
+    ]
+    paralleling = cards["Paralleling"]["entities"]
+    assert paralleling[0] == {
+        "entity": "binary_sensor.house_bank_ready_to_parallel",
+        "name": "Ready to parallel",
+    }
+    assert [row.get("attribute") for row in paralleling[1:3]] == ["highest_pack", "lowest_pack"]
+    assert _row_ids(cards["Paralleling"])[3:] == [
+        "sensor.house_bank_pack_voltage_spread",
+        "switch.house_bank_discharge_mos",
+        "switch.house_bank_charge_mos",
+    ]
+    cells = cards["Cells of the bank"]["entities"]
+    assert cells[1] == {
+        "type": "attribute",
+        "entity": "sensor.house_bank_cell_voltage_min",
+        "attribute": "pack",
+        "name": "In pack",
+    }
+    assert _row_ids(cards["Alarms"]) == [
+        "binary_sensor.house_bank_problem",
+        "sensor.house_bank_alarm",
+        "sensor.house_bank_alarm",
+    ]
+    # A bank has no pack voltage, cells or temperatures of its own.
+    assert not {"Pack", "Cell voltages", "Temperatures", "MOS switches"} & set(cards)
+    for domain, key in _bank().entities:
+        assert is_placed(domain, key), key

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
 from homeassistant.core import HomeAssistant, State
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.util import dt as dt_util
@@ -64,6 +65,15 @@ async def setup_entry(hass: HomeAssistant, radio: RadioUnit, **options: Any) -> 
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     return entry
+
+
+async def start_unit_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Start adding an integration entry by hand and choose "A BMS unit" in its menu."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "unit"}
+    )
 
 
 def unit_device(hass: HomeAssistant, entry: ConfigEntry, radio: RadioUnit) -> dr.DeviceEntry:

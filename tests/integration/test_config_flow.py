@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from homeassistant.components import bluetooth
-from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_BLUETOOTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.device_registry import format_mac
@@ -16,7 +16,7 @@ from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 from tests.ha_bluetooth import SlotHolders
 
-from .common import DOMAIN, mock_entry, setup_entry, unit_device, writes
+from .common import DOMAIN, mock_entry, setup_entry, start_unit_flow, unit_device, writes
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -196,9 +196,9 @@ async def test_user_step_lists_units_not_yet_configured(
     wanted = add_simulated_unit(name="JHB-50181201A494")
     renamed = add_simulated_unit(name="BT270-2")
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "unit"
     choices = result["data_schema"].schema["address"].container
     assert set(choices) == {wanted.address, renamed.address}
     assert choices[wanted.address] == f"JHB-50181201A494 ({wanted.address})"
@@ -217,12 +217,12 @@ async def test_user_step_error_shows_the_list_again(
     """A failed check keeps the user on the pick list with the reason."""
     radio = add_simulated_unit()
     radio.faults.inject(FaultKind.REFUSE, times=ATTEMPTS)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": radio.address}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "unit"
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -230,7 +230,7 @@ async def test_user_step_without_units_aborts(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
     """Nothing to offer: the flow ends with an explanation."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_devices_found"
 

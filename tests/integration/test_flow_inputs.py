@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
@@ -13,7 +12,7 @@ from simproxy import SimulatedBluetoothProxy
 from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 
-from .common import DOMAIN, setup_entry
+from .common import setup_entry, start_unit_flow
 
 
 @pytest.mark.parametrize("seconds", [1, 3601])
@@ -42,6 +41,6 @@ async def test_pick_list_leaves_out_devices_that_are_no_daly(
         ForeignDevice(name="Kitchen thermometer", address="C0:FF:EE:00:00:03")
     )
     simulated_proxy.async_advertise(other)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_unit_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert set(result["data_schema"].schema["address"].container) == {daly.address}

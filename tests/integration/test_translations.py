@@ -23,6 +23,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.daly_bms.protocol import ALARM_NAMES
 
+from .bank_helpers import setup_bank
 from .common import DOMAIN, LoadedUnit
 from .translation_guard import placeholders
 
@@ -82,13 +83,14 @@ async def test_every_entity_has_its_name_and_states(
     loaded_unit: LoadedUnit,
     load_unit: Callable[..., Awaitable[LoadedUnit]],
 ) -> None:
-    """Entities of a D2 and a p81 unit, disabled ones too, use exactly the entity strings."""
+    """Entities of a D2 and a p81 unit and of a bank of both use exactly the entity strings."""
     strings = _load("strings.json")["entity"]
     units = [loaded_unit, await load_unit(dialect="p81", name="JHB-C0DA1B000002")]
+    bank = await setup_bank(hass, *(loaded.radio.address for loaded in units))
     registry = er.async_get(hass)
     used: dict[str, set[str]] = {platform: set() for platform in strings}
-    for loaded in units:
-        entries = er.async_entries_for_config_entry(registry, loaded.entry.entry_id)
+    for config_entry_id in [*(loaded.entry.entry_id for loaded in units), bank.entry_id]:
+        entries = er.async_entries_for_config_entry(registry, config_entry_id)
         assert entries
         for entry in entries:
             # The name as Home Assistant made it: every placeholder was filled.
