@@ -8,19 +8,20 @@ import random
 
 import pytest
 
-from custom_components.daly_bms.protocol import BatteryState, Dialect
-from custom_components.daly_bms.protocol.a5 import (
-    A5_ALARM_BITS,
-    NumberedReply,
-    decode_a5_settings,
-    decode_a5_status,
-    gather_reading,
-    mos_command,
-    set_soc_command,
+from custom_components.daly_bms.protocol import (
+    BatteryState,
+    DalyFrameError,
+    DalyNotSupportedError,
+    DalyStatus,
+    Dialect,
+    MosBank,
+    decode_settings,
+    decode_status,
 )
-from custom_components.daly_bms.protocol.a5_frames import parse_a5_frame
-from custom_components.daly_bms.protocol.alarms import D2_ALARM_BITS
-from custom_components.daly_bms.protocol.errors import DalyFrameError
+from custom_components.daly_bms.protocol.a5 import A5, A5Dialect
+from custom_components.daly_bms.protocol.a5_frames import NumberedReply, parse_a5_frame
+from custom_components.daly_bms.protocol.a5_reading import ALARMS, gather_reading
+from custom_components.daly_bms.protocol.d2_alarms import ALARMS as D2_ALARMS
 
 from .a5_examples import (
     CAPTURE_14S_MILLIVOLTS,
@@ -81,8 +82,13 @@ def reading(
     ]
 
 
+def decode(frames: Sequence[bytes]) -> DalyStatus:
+    """Decode the frames of one reading the way the command line gets them, back to back."""
+    return decode_status(b"".join(frames))
+
+
 def test_plain_reading() -> None:
-    status = decode_a5_status(gather_reading(reading()))
+    status = decode(reading())
     assert status.dialect is Dialect.A5
     assert status.cell_count == 4
     assert status.cell_voltages == (3.3, 3.31, 3.305, 3.295)
@@ -110,17 +116,17 @@ def test_plain_reading() -> None:
 
 def test_frames_in_any_order() -> None:
     frames = reading()
-    expected = decode_a5_status(gather_reading(frames))
+    expected = decode(frames)
     rng = random.Random(3)
     for _ in range(50):
         rng.shuffle(frames)
-        assert decode_a5_status(gather_reading(frames)) == expected
+        assert decode(frames) == expected
 
 
 def test_pack_reply_of_a_real_unit() -> None:
     # 0x90: pack voltage in 0.1 V, acquired voltage, current (raw - 30000) / 10, SOC 0.1 %.
     pack = parse_a5_frame(CAPTURE_CUT_SHORT[-13:])
-    status = decode_a5_status(gather_reading(reading(pack=list(pack.data))))
+    status = decode(reading(pack=list(pack.data)))
     assert status.voltage == 54.0
     assert status.soc == 64.6
     # Raw 30294: above the offset, which A5 uses for discharge.
@@ -131,19 +137,19 @@ def test_current_sign_is_the_opposite_of_d2() -> None:
     # A real 16S dump: state 2 (discharging) with raw current 30021, i.e. discharging at
     # 2.1 A; the integration's convention is positive = charging.
     pack = (*u16(532), 0, 0, *u16(30021), *u16(864))
-    status = decode_a5_status(gather_reading(reading(pack=pack, mos=(2, 1, 1, 0, *u32(0)))))
+    status = decode(reading(pack=pack, mos=(2, 1, 1, 0, *u32(0))))
     assert status.state is BatteryState.DISCHARGING
     assert status.current == -2.1
     assert status.power is not None
     assert status.power < 0
     charging = (*u16(532), 0, 0, *u16(29850), *u16(864))
-    status = decode_a5_status(gather_reading(reading(pack=charging, mos=(1, 1, 1, 0, *u32(0)))))
+    status = decode(reading(pack=charging, mos=(1, 1, 1, 0, *u32(0))))
     assert status.state is BatteryState.CHARGING
     assert status.current == 15.0
 
 
 def test_remaining_capacity_is_32_bit_milliamp_hours() -> None:
-    status = decode_a5_status(gather_reading(reading(mos=(0, 0, 1, 200, *u32(271_200)))))
+    status = decode(reading(mos=(0, 0, 1, 200, *u32(271_200))))
     assert status.remaining_capacity == 271.2
     assert status.charge_mos is False
     assert status.discharge_mos is True
@@ -151,7 +157,7 @@ def test_remaining_capacity_is_32_bit_milliamp_hours() -> None:
 
 def test_status_reply_counts_and_cycles() -> None:
     # 0x94: cell count, probe count, charger, load, DI/DO bits, cycles (bytes 5-6).
-    status = decode_a5_status(gather_reading(reading(status=(4, 2, 1, 0, 0xAA, *u16(1234), 0))))
+    status = decode(reading(status=(4, 2, 1, 0, 0xAA, *u16(1234), 0)))
     assert status.cell_count == 4
     assert len(status.temperatures) == 2
     assert status.cycles == 1234
@@ -161,7 +167,7 @@ def test_cells_of_a_real_16_cell_unit() -> None:
     frames = reading(
         millivolts=CAPTURE_16S_MILLIVOLTS, cells=CAPTURE_16S_CELLS, probes=(60, 61, 62, 63)
     )
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.cell_count == 16
     assert status.cell_voltages == tuple(mv / 1000 for mv in CAPTURE_16S_MILLIVOLTS)
 
@@ -170,7 +176,7 @@ def test_sixteen_frames_for_fewer_cells_take_only_the_cell_count() -> None:
     # A 14-cell unit answered 0x95 with 16 frames (room for 48 cells).
     cells = [reply(0x95, list(data)) for data in CAPTURE_16_FRAMES_DATA]
     frames = reading(millivolts=CAPTURE_14S_MILLIVOLTS, cells=cells)
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.cell_count == 14
     assert status.cell_voltages == tuple(mv / 1000 for mv in CAPTURE_14S_MILLIVOLTS)
 
@@ -191,7 +197,7 @@ def test_stale_bytes_past_the_last_cell_and_probe_are_ignored() -> None:
         reply(0x97, [0b1110_0010, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]),
         reply(0x98, []),
     ]
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.cell_voltages == (3.301, 3.302, 3.303, 3.304, 3.305)
     assert status.cell_voltage_max == 3.305
     assert status.temperatures == (21.0, 22.0)
@@ -202,14 +208,14 @@ def test_stale_bytes_past_the_last_cell_and_probe_are_ignored() -> None:
 def test_temperatures_seven_per_frame() -> None:
     raws = list(range(50, 66))  # 16 probes: 10 .. 25 deg C, three frames
     frames = reading(probes=raws)
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.temperatures == tuple(float(raw - 40) for raw in raws)
 
 
 def test_balancing_bitmap_bit_zero_is_cell_one() -> None:
     millivolts = [3300] * 24
     frames = reading(millivolts=millivolts, balancing=[0b0000_0001, 0, 0b1000_0000])
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.balancing_cells == (1, 24)
     assert status.balancing is True
 
@@ -254,24 +260,25 @@ FAULT_NAMES = [
 def test_fault_bits_as_alarm_names(byte: int, bit: int, name: str) -> None:
     faults = [0] * 8
     faults[byte] = 1 << bit
-    status = decode_a5_status(gather_reading(reading(faults=faults)))
+    status = decode(reading(faults=faults))
     assert status.alarms == (name,)
 
 
 def test_fault_code_byte_is_not_a_set_of_bits() -> None:
-    status = decode_a5_status(gather_reading(reading(faults=[0, 0, 0, 0, 0, 0, 0, 0x2B])))
+    status = decode(reading(faults=[0, 0, 0, 0, 0, 0, 0, 0x2B]))
     assert status.alarms == ()
 
 
 def test_alarm_table_matches_d2_where_the_document_names_the_same_flag() -> None:
-    differs = [bit for bit, name in enumerate(A5_ALARM_BITS) if name != D2_ALARM_BITS[bit]]
+    differs = [bit for bit, alarm in enumerate(ALARMS) if alarm != D2_ALARMS[bit]]
     assert differs == [4, 5]
+    assert A5.alarms == ALARMS
 
 
 def test_cell_extremes_reply_is_used_when_given() -> None:
     frames = [*reading(), reply(0x91, [*u16(3312), 2, *u16(3290), 4, 0, 0])]
     frames.append(reply(0x92, [66, 2, 65, 1]))
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.cell_voltage_max == 3.312
     assert status.cell_voltage_min == 3.29
 
@@ -279,7 +286,7 @@ def test_cell_extremes_reply_is_used_when_given() -> None:
 def test_impossible_values_are_unknown() -> None:
     millivolts = [3300, 0xFFFF, 3305, 3295]
     pack = (*u16(0xFFFF), 0, 0, *u16(30000), *u16(1200))
-    status = decode_a5_status(gather_reading(reading(millivolts=millivolts, pack=pack)))
+    status = decode(reading(millivolts=millivolts, pack=pack))
     assert status.cell_voltages == (3.3, None, 3.305, 3.295)
     assert status.voltage is None
     assert status.soc is None
@@ -287,7 +294,7 @@ def test_impossible_values_are_unknown() -> None:
 
 def test_impossible_counts_give_no_cells_rather_than_wrong_ones() -> None:
     frames = reading(status=(200, 99, 0, 0, 0, 0, 0, 0), cells=[], probes=())
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.cell_voltages == ()
     assert status.cell_count is None
     assert status.temperatures == ()
@@ -296,7 +303,7 @@ def test_impossible_counts_give_no_cells_rather_than_wrong_ones() -> None:
 def test_frames_numbered_from_zero() -> None:
     millivolts = [3300, 3301, 3302, 3303]
     frames = reading(millivolts=millivolts, cells=cell_frames(millivolts, first=0))
-    status = decode_a5_status(gather_reading(frames))
+    status = decode(frames)
     assert status.cell_voltages == (3.3, 3.301, 3.302, 3.303)
 
 
@@ -328,43 +335,82 @@ def test_numbered_reply_completion() -> None:
 )
 def test_incomplete_or_inconsistent_readings_are_refused(frames: list[bytes], message: str) -> None:
     with pytest.raises(DalyFrameError, match=message):
-        gather_reading(frames)
+        decode(frames)
 
 
 def test_a_repeated_identical_reply_is_fine() -> None:
-    frames = reading()
+    frames = [parse_a5_frame(raw) for raw in reading()]
     assert gather_reading([*frames, frames[1]]) == gather_reading(frames)
 
 
 def test_settings_reply() -> None:
     # 0x50: rated capacity (mAh, 32 bits) and nominal cell voltage (mV, 32 bits).
-    settings = decode_a5_settings(reply(0x50, [*u32(314_000), *u32(3200)]))
+    settings = decode_settings(reply(0x50, [*u32(314_000), *u32(3200)]))
     assert settings.rated_capacity == 314.0
     assert settings.cell_reference_voltage == 3.2
     assert settings.sleep_time is None
     assert settings.battery_type is None
     assert settings.charge_mos is None
-    empty = decode_a5_settings(reply(0x50, [0] * 8))
+    empty = decode_settings(reply(0x50, [0] * 8))
     assert empty.rated_capacity is None
     assert empty.cell_reference_voltage is None
     with pytest.raises(DalyFrameError, match="not a reply to 0x50"):
-        decode_a5_settings(reply(0x90))
+        decode_settings(reply(0x90))
 
 
 def test_mos_commands() -> None:
     # 0xD9 switches the discharge MOS, 0xDA the charge MOS; data byte 0 is 1 or 0.
-    assert mos_command(0xD9, True, 0x80) == a5(0x80, 0xD9, [1])
-    assert mos_command(0xDA, False, 0x40) == a5(0x40, 0xDA, [0])
-    assert mos_command(0xDA, True, 0x80) == hexbytes("a5 80 da 08 01 00 00 00 00 00 00 00 08")
-    with pytest.raises(ValueError, match="not a MOS command"):
-        mos_command(0x90, True, 0x80)
+    assert A5.mos_command(MosBank.DISCHARGE, True) == a5(0x80, 0xD9, [1])
+    assert A5Dialect(0x40).mos_command(MosBank.CHARGE, False) == a5(0x40, 0xDA, [0])
+    assert A5.mos_command(MosBank.CHARGE, True) == hexbytes(
+        "a5 80 da 08 01 00 00 00 00 00 00 00 08"
+    )
 
 
 def test_set_soc_command_carries_the_clock() -> None:
     now = datetime(2026, 3, 14, 15, 9, 26)
-    frame = set_soc_command(86.4, now, 0x80)
+    frame = A5.soc_command(86.4, now)
     assert frame == a5(0x80, 0x21, [26, 3, 14, 15, 9, 26, *u16(864)])
     with pytest.raises(ValueError, match="outside"):
-        set_soc_command(100.1, now, 0x80)
+        A5.soc_command(100.1, now)
     with pytest.raises(ValueError, match="year"):
-        set_soc_command(50, datetime(1999, 1, 1), 0x80)
+        A5.soc_command(50, datetime(1999, 1, 1))
+
+
+def test_a5_capabilities() -> None:
+    capabilities = A5.capabilities
+    assert capabilities.dialect is Dialect.A5
+    assert all(capabilities.can_switch(bank) for bank in MosBank)
+    assert not capabilities.balancer_switch
+    assert capabilities.soc_write
+    for field in ("cell_voltages", "temperatures", "remaining_capacity", "balancing_cells"):
+        assert capabilities.carries(field)
+    for field in ("mos_temperature", "board_temperature", "balance_current"):
+        assert not capabilities.carries(field)
+    assert capabilities.settings == frozenset({"rated_capacity", "cell_reference_voltage"})
+    assert capabilities.writable_settings == frozenset()
+
+
+def test_registry_routes_a5_frames() -> None:
+    assert A5.replies_with(0xA5)
+    assert not A5.replies_with(0xD2)
+    status = decode_status(reading()[0], b"".join(reading()[1:]))
+    assert status.dialect is Dialect.A5
+    frames = [parse_a5_frame(raw) for raw in reading()]
+    assert A5.decode_status(frames[0], b"".join(f.raw for f in frames[1:])) == status
+    matcher = A5.reply_matcher(a5(0x80, 0x93))
+    assert matcher(frames[2])
+    assert not matcher(frames[1])
+
+
+@pytest.mark.parametrize("stream", [b"", reading()[0][:12], reading()[0] + b"\x00"])
+def test_frames_given_back_to_back_must_be_whole(stream: bytes) -> None:
+    with pytest.raises(DalyFrameError, match="13 bytes each"):
+        A5.decode_status(stream)
+
+
+def test_no_version_strings() -> None:
+    with pytest.raises(DalyNotSupportedError, match="version"):
+        A5.device_info_request()
+    with pytest.raises(DalyNotSupportedError, match="version"):
+        A5.decode_device_info(reply(0x90))

@@ -46,7 +46,9 @@ def test_checksum_is_the_low_byte_of_the_sum(address: int, command: int, data: b
     frame = encode_a5(address, command, data)
     assert frame == a5(address, command, list(data))
     assert checksum(frame) == frame[12] == sum(frame[:12]) % 256
-    assert parse_a5_frame(frame) == A5Frame(address, command, data.ljust(8, b"\0"))
+    parsed = parse_a5_frame(frame)
+    assert parsed == A5Frame(address, command, frame)
+    assert (parsed.address, parsed.command, parsed.data) == (address, command, data.ljust(8, b"\0"))
 
 
 def test_captured_frames_parse() -> None:

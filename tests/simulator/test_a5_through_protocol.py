@@ -1,50 +1,29 @@
 """Simulated A5 units, with their quirks, read by our protocol package: the battery's truth.
 
-The exchange below cuts each answer the way a Bluetooth module delivers it (200-byte
-notifications, or MTU-sized pieces) and feeds the pieces to the package's reassembler, so the
-quirks reach the package as they would over the air.
+The units answer over the simulated radio to a plain bleak client, notifications cut to
+the MTU (203: the 200-byte notifications of real modules), so the quirks reach the
+package's client as they would over the air.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.daly_bms.protocol import BatteryState, DalyStatus, Dialect
-from custom_components.daly_bms.protocol.a5 import decode_a5_status, gather_reading
-from custom_components.daly_bms.protocol.a5_frames import A5FrameAssembler
-from custom_components.daly_bms.protocol.a5_session import A5Session, ReplyCollector
-from custom_components.daly_bms.protocol.errors import DalyTimeoutError
+from custom_components.daly_bms.protocol import (
+    BatteryState,
+    DalyClient,
+    DalyStatus,
+    Dialect,
+    MosBank,
+    decode_status,
+)
 from simulator import ManualClock, SimulatedUnit
 from simulator.a5 import A5Quirks
 from simulator.protection import AlarmBit
+from tests.protocol.simlink import SimLink
 
 ADDRESS = "C0:DA:1B:00:00:A5"
-
-
-class ModuleLink:
-    """Requests in, notifications of ``chunk`` bytes out, through the package's reassembler."""
-
-    def __init__(self, unit: SimulatedUnit, chunk: int = 200) -> None:
-        self.unit = unit
-        self.chunk = chunk
-        self.assembler = A5FrameAssembler()
-        self.attempts = 0
-
-    async def exchange(
-        self, request: bytes, collector: ReplyCollector, attempts: int | None
-    ) -> None:
-        for _ in range(attempts or 3):
-            self.attempts += 1
-            self.assembler.reset()
-            answer = self.unit.handle_request(request) or b""
-            for start in range(0, len(answer), self.chunk):
-                for frame in self.assembler.feed(answer[start : start + self.chunk]):
-                    if collector.add(frame):
-                        return
-        raise DalyTimeoutError("silence")
 
 
 def make_unit(cells: int = 16, quirks: A5Quirks | None = None, **options: object) -> SimulatedUnit:
@@ -108,11 +87,17 @@ def assert_truth(status: DalyStatus, unit: SimulatedUnit) -> None:
         assert getattr(status, field) == pytest.approx(expected), field
 
 
-async def read(unit: SimulatedUnit, chunk: int = 200) -> tuple[DalyStatus, ModuleLink]:
-    link = ModuleLink(unit, chunk)
-    session = A5Session(link.exchange)
-    await session.detect()
-    return await session.read_status(), link
+async def connect(unit: SimulatedUnit, mtu: int = 203) -> tuple[SimLink, DalyClient]:
+    link = SimLink(unit, mtu=mtu)
+    return link, await link.started_client()
+
+
+async def read(unit: SimulatedUnit, mtu: int = 203) -> DalyStatus:
+    link, client = await connect(unit, mtu)
+    try:
+        return await client.read_status()
+    finally:
+        link.registry.disconnect_all()
 
 
 QUIRKS = {
@@ -130,14 +115,14 @@ QUIRKS = {
 async def test_reading_is_the_truth(quirks: A5Quirks, cells: int, current: float) -> None:
     unit = make_unit(cells, quirks, temperature_sensors=min(cells // 2, 8))
     unit.set_current(current)
-    status, _ = await read(unit)
+    status = await read(unit)
     assert_truth(status, unit)
 
 
-@pytest.mark.parametrize("chunk", [17, 20, 26, 244])
-async def test_any_notification_size(chunk: int) -> None:
+@pytest.mark.parametrize("mtu", [23, 29, 247, 512])
+async def test_any_notification_size(mtu: int) -> None:
     unit = make_unit(16, A5Quirks(full_cell_reply=True, stale_slots=True))
-    status, _ = await read(unit, chunk)
+    status = await read(unit, mtu)
     assert_truth(status, unit)
 
 
@@ -147,7 +132,7 @@ async def test_alarms_named_from_the_notes() -> None:
     for bit in NAMED_BITS:
         bits |= 1 << bit
     unit.set_extra_alarm_bits(bits)
-    status, _ = await read(unit)
+    status = await read(unit)
     assert set(status.alarms) == set(NAMED_BITS.values())
 
 
@@ -156,29 +141,28 @@ async def test_balancing_cells() -> None:
     unit.battery.cell_socs[4] = 99.0
     unit.battery.update_voltages()
     unit.refresh()
-    status, _ = await read(unit)
+    status = await read(unit)
     assert status.balancing is True
     assert status.balancing_cells == tuple(unit.battery.balancing_cells)
 
 
 async def test_settings_and_writes_drive_the_simulator() -> None:
     unit = make_unit(capacity_ah=230.0)
-    link = ModuleLink(unit)
-    session = A5Session(link.exchange)
-    await session.detect()
-    settings = await session.read_settings()
+    link, client = await connect(unit)
+    settings = await client.read_settings()
     assert settings.rated_capacity == 230.0
     assert settings.cell_reference_voltage == 3.2
     unit.set_current(-10.0)
-    status = await session.set_mos(0xD9, False)
+    status = await client.set_mos(MosBank.DISCHARGE, False)
     assert status.discharge_mos is False
     assert unit.battery.discharge_mos is False
     assert status.current == 0.0
-    status = await session.set_mos(0xDA, False)
+    status = await client.set_mos(MosBank.CHARGE, False)
     assert unit.battery.charge_mos is False
-    status = await session.set_soc(42.0, datetime(2026, 1, 2, 3, 4, 5))
+    status = await client.set_soc(42.0)
     assert status.soc == 42.0
     assert unit.battery.soc == 42.0
+    link.registry.disconnect_all()
 
 
 @settings(max_examples=25, deadline=None)
@@ -190,7 +174,7 @@ async def test_settings_and_writes_drive_the_simulator() -> None:
 async def test_random_packs(cells: int, current: float, soc: float) -> None:
     unit = make_unit(cells, A5Quirks(full_cell_reply=True, stale_slots=True), soc=soc)
     unit.set_current(current)
-    status, _ = await read(unit)
+    status = await read(unit)
     assert_truth(status, unit)
 
 
@@ -204,7 +188,7 @@ def test_every_reply_of_a_reading_decoded_together() -> None:
         answer = unit.handle_request(body + bytes([sum(body) % 256]))
         assert answer is not None
         raws += [answer[i : i + 13] for i in range(0, len(answer), 13)]
-    status = decode_a5_status(gather_reading(raws))
+    status = decode_status(b"".join(raws))
     assert_truth(status, unit)
     cells = [round(v * 1000) / 1000 for v in unit.battery.cell_voltages]
     assert status.cell_voltage_max == max(cells)

@@ -7,6 +7,7 @@ plausibility bounds and derived values all live here.
 
 from __future__ import annotations
 
+from .a5 import A5
 from .alarms import ALARM_NAMES, alarm_severity, most_severe, needs_attention
 from .client import DalyClient
 from .const import (
@@ -64,6 +65,7 @@ from .p81 import P81, status_requests as p81_status_requests
 from .plausibility import BOUNDS, Bound, ReadingGuard, UnitLimits
 
 __all__ = [
+    "A5",
     "ALARM_NAMES",
     "ALT_NOTIFY_UUID",
     "ALT_SERVICE_UUID",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .errors import DalyFrameError
+from .frames import Frame
 
 START: Final = 0xA5
 DATA_LENGTH: Final = 8
@@ -22,6 +23,7 @@ HOST_ADDRESS_RS485: Final = 0x40
 HOST_ADDRESSES: Final = (HOST_ADDRESS_BLUETOOTH, HOST_ADDRESS_RS485)
 
 _REPLY_HEADER: Final = bytes((START, REPLY_ADDRESS))
+_INVALID_FRAME_NUMBER: Final = 0xFF
 _EMPTY: Final = bytes(DATA_LENGTH)
 
 
@@ -31,17 +33,21 @@ def checksum(frame: bytes | bytearray | memoryview) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class A5Frame:
-    """One complete 13-byte frame whose header and checksum have been checked."""
+class A5Frame(Frame):
+    """One complete 13-byte frame whose header and checksum have been checked.
 
-    address: int
-    command: int
-    data: bytes  # the eight data bytes
+    ``function`` holds the command byte, as it sits where the other dialects keep theirs.
+    """
 
     @property
-    def raw(self) -> bytes:
-        """The frame as it travels on the wire."""
-        return encode_a5(self.address, self.command, self.data)
+    def command(self) -> int:
+        """The command the frame asks or answers."""
+        return self.function
+
+    @property
+    def data(self) -> bytes:
+        """The eight data bytes."""
+        return self.raw[4:12]
 
 
 def encode_a5(address: int, command: int, data: bytes | bytearray = _EMPTY) -> bytes:
@@ -70,7 +76,7 @@ def parse_a5_frame(raw: bytes | bytearray) -> A5Frame:
         raise DalyFrameError(f"not an A5 frame header: {bytes(raw[:4]).hex(' ')}")
     if checksum(raw) != raw[-1]:
         raise DalyFrameError(f"bad checksum 0x{raw[-1]:02X}, expected 0x{checksum(raw):02X}")
-    return A5Frame(raw[1], raw[2], bytes(raw[4:12]))
+    return A5Frame(raw[1], raw[2], bytes(raw))
 
 
 class A5FrameAssembler:
@@ -113,9 +119,7 @@ class A5FrameAssembler:
                 keep = index
                 break
             if _well_formed(buffer, index) and not self._cut_short(buffer, index, size):
-                frames.append(
-                    A5Frame(REPLY_ADDRESS, buffer[index + 2], bytes(buffer[index + 4 : end - 1]))
-                )
+                frames.append(A5Frame(REPLY_ADDRESS, buffer[index + 2], bytes(buffer[index:end])))
                 index = buffer.find(_REPLY_HEADER, end)
             else:
                 index = buffer.find(_REPLY_HEADER, index + 1)
@@ -133,3 +137,46 @@ class A5FrameAssembler:
                 return True
             inner = buffer.find(_REPLY_HEADER, inner + 1, index + FRAME_LENGTH)
         return False
+
+
+class NumberedReply:
+    """Gathers the numbered frames of one multi-frame reply until the needed ones are in.
+
+    Byte 0 of each frame's data is its number: from 1 on every unit seen, from 0 in the
+    vendor's document, so a reply that holds a frame 0 is read from 0 (the caller remembers
+    that for the unit). A reply may carry more frames than needed (room for 48 cells on a
+    16-cell pack); those hold stale bytes and are ignored, as are frames marked invalid
+    (0xFF). The first copy of a number wins: a garbled tail can repeat one with garbage.
+    """
+
+    __slots__ = ("_frames", "command", "first_number", "needed")
+
+    def __init__(self, command: int, needed: int, *, first_number: int = 1) -> None:
+        """Wait for ``needed`` frames answering ``command``."""
+        self.command = command
+        self.needed = needed
+        self.first_number = first_number
+        self._frames: dict[int, bytes] = {}
+
+    def add(self, frame: Frame) -> bool:
+        """Take ``frame`` if it belongs here; return True once the reply is complete."""
+        if frame.function == self.command:
+            number = frame.raw[4]
+            if number == 0:
+                self.first_number = 0
+            if number != _INVALID_FRAME_NUMBER:
+                self._frames.setdefault(number, frame.raw[4:12])
+        return self.complete
+
+    @property
+    def complete(self) -> bool:
+        """Return whether every needed frame has arrived."""
+        first = self.first_number
+        return all(number in self._frames for number in range(first, first + self.needed))
+
+    def payloads(self) -> tuple[bytes, ...]:
+        """Return the data bytes of the needed frames, first cells or probes first."""
+        if not self.complete:
+            raise DalyFrameError(f"reply to 0x{self.command:02X} is missing frames")
+        first = self.first_number
+        return tuple(self._frames[number] for number in range(first, first + self.needed))
