@@ -90,6 +90,8 @@ class A5Quirks:
     garbled_tail: bool = False
     cut_frames: float = 0.0
     acknowledges_writes: bool = True
+    reserved_faults: int = 0  # bits 4-7 of fault byte 6, which the document leaves reserved
+    fault_code: int = 0  # fault byte 7, a code rather than bits
     seed: int = 0
     rng: random.Random = field(init=False, repr=False)
 
@@ -233,8 +235,8 @@ class A5Firmware:
     def _faults(self) -> bytes:
         bits = self.bms.battery.alarm_bits
         faults = [(bits >> first) & 0xFF for first in _FAULT_BYTE_BITS]
-        faults[6] &= _BYTE6_DEFINED
-        return bytes(faults) + b"\0"
+        faults[6] = faults[6] & _BYTE6_DEFINED | self.quirks.reserved_faults << 4 & 0xF0
+        return bytes(faults) + bytes((self.quirks.fault_code,))
 
     # -- writes ------------------------------------------------------------------
     def _switch(self, command: int, value: int) -> list[bytes] | None:

@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.daly_bms.protocol import (
     A5,
+    D2,
     BatteryState,
     DalyClient,
     DalyCommandError,
@@ -250,3 +251,31 @@ async def test_soc_set_refused_where_it_cannot_be_confirmed(
     with pytest.raises(DalyNotSupportedError, match="SOC"):
         await client.set_soc(50.0)
     assert link.requests == []
+    with pytest.raises(DalyNotSupportedError, match="SOC"):
+        D2.soc_command(50.0, datetime.now())
+
+
+class NoProbes(UnitWrapper):
+    """An A5 unit whose status reply counts no temperature probes."""
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        reply = self.unit.handle_request(request, forced_registers=forced_registers)
+        if reply is None or request[:1] != b"\xa5" or request[2] != 0x94:
+            return reply
+        data = bytearray(reply[4:12])
+        data[1] = 0
+        return a5(0x01, 0x94, list(data))
+
+
+async def test_a_unit_without_probes_is_not_asked_for_temperatures(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = a5_unit()
+    link = sim_link(unit, model=NoProbes(unit))  # type: ignore[arg-type]
+    client = await link.started_client()
+    link.requests.clear()
+    status = await client.read_status()
+    assert status.temperatures == ()
+    assert 0x96 not in [request[2] for request in link.requests]

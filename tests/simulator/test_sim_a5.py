@@ -167,6 +167,14 @@ def test_fault_byte_6_keeps_its_reserved_bits_clear() -> None:
     assert faults[7] == 0
 
 
+def test_reserved_fault_bits_and_fault_code_when_asked() -> None:
+    unit = make_unit(quirks=A5Quirks(reserved_faults=0b1010, fault_code=0x2B))
+    unit.set_extra_alarm_bits(1 << 1)
+    faults = data(unit, 0x98)
+    assert faults[6] == 0b1010_0010
+    assert faults[7] == 0x2B
+
+
 def test_rated_capacity_and_cell_voltage() -> None:
     rated = data(make_unit(capacity_ah=314.0), 0x50)
     assert int.from_bytes(rated[0:4]) == 314_000
