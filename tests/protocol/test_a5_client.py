@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
 import pytest
 
 from custom_components.daly_bms.protocol import (
     A5,
-    D2,
     BatteryState,
     DalyClient,
     DalyCommandError,
     DalyNotSupportedError,
-    DalyTimeoutError,
     Dialect,
     MosBank,
     UnitMemory,
@@ -196,13 +193,13 @@ async def test_mos_switch_without_acknowledgement(sim_link: Callable[..., SimLin
 
 
 class IgnoresWrites(UnitWrapper):
-    """An A5 unit that acknowledges MOS and SOC writes and does nothing."""
+    """An A5 unit that acknowledges MOS writes and does nothing."""
 
     def handle_request(
         self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
     ) -> bytes | None:
-        if request[0] == 0xA5 and request[2] in (0x21, 0xD9, 0xDA):
-            return a5(0x01, request[2], [request[4] if request[2] != 0x21 else 1])
+        if request[0] == 0xA5 and request[2] in (0xD9, 0xDA):
+            return a5(0x01, request[2], [request[4]])
         return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
@@ -213,46 +210,6 @@ async def test_writes_the_unit_does_not_follow(sim_link: Callable[..., SimLink])
     with pytest.raises(DalyCommandError, match="charge MOS stayed on") as caught:
         await client.set_mos(MosBank.CHARGE, False)
     assert caught.value.status.charge_mos is True
-    with pytest.raises(DalyCommandError, match="SOC stayed") as soc_caught:
-        await client.set_soc(12.5)
-    assert soc_caught.value.status.soc == 60.0
-
-
-async def test_soc_set_read_back(sim_link: Callable[..., SimLink]) -> None:
-    link, client = await started(sim_link)
-    link.requests.clear()
-    before = datetime.now()
-    status = await client.set_soc(87.5)
-    assert status.soc == 87.5
-    assert link.unit.battery.soc == 87.5
-    write = link.requests[0]
-    assert write[:4] == bytes([0xA5, 0x80, 0x21, 0x08])
-    assert int.from_bytes(write[10:12]) == 875
-    assert link.unit.firmware.a5 is not None
-    clock = link.unit.firmware.a5.clock
-    assert clock is not None
-    assert clock >= before.replace(microsecond=0)
-
-
-async def test_soc_set_on_a_silent_unit(sim_link: Callable[..., SimLink]) -> None:
-    link, client = await started(sim_link)
-    link.faults.asleep = True
-    with pytest.raises(DalyTimeoutError):
-        await client.set_soc(50.0)
-
-
-async def test_soc_set_refused_where_it_cannot_be_confirmed(
-    sim_link: Callable[..., SimLink],
-) -> None:
-    link = sim_link()
-    client = await link.started_client()
-    assert client.dialect is Dialect.D2
-    link.requests.clear()
-    with pytest.raises(DalyNotSupportedError, match="SOC"):
-        await client.set_soc(50.0)
-    assert link.requests == []
-    with pytest.raises(DalyNotSupportedError, match="SOC"):
-        D2.soc_command(50.0, datetime.now())
 
 
 class NoProbes(UnitWrapper):

@@ -382,7 +382,6 @@ def test_a5_capabilities() -> None:
     assert capabilities.dialect is Dialect.A5
     assert all(capabilities.can_switch(bank) for bank in MosBank)
     assert not capabilities.balancer_switch
-    assert capabilities.soc_write
     for field in ("cell_voltages", "temperatures", "remaining_capacity", "balancing_cells"):
         assert capabilities.carries(field)
     for field in ("mos_temperature", "board_temperature", "balance_current"):

@@ -159,9 +159,6 @@ async def test_settings_and_writes_drive_the_simulator() -> None:
     assert status.current == 0.0
     status = await client.set_mos(MosBank.CHARGE, False)
     assert unit.battery.charge_mos is False
-    status = await client.set_soc(42.0)
-    assert status.soc == 42.0
-    assert unit.battery.soc == 42.0
     link.registry.disconnect_all()
 
 

@@ -4,10 +4,11 @@ Asked after D2 and p81 fail. A reading is seven requests (0x94 first for the cel
 probe counts, then 0x90, 0x93, 0x95, 0x96, 0x97, 0x98); 0x95 and 0x96 answer with several
 numbered frames. Requests carry the host address: 0x80 is documented for Bluetooth, but
 some modules answer 0x40 only, so both are tried and the one that answers is remembered.
-The MOSFETs switch with 0xD9 (discharge) / 0xDA (charge), the SOC is set with 0x21 (which
-sets the unit's clock as well); both are confirmed by reading the unit back. The unit has
-no version strings and, besides rated capacity and nominal cell voltage (0x50), no
-settings this protocol reads.
+The MOSFETs switch with 0xD9 (discharge) / 0xDA (charge), confirmed by reading 0x93 back
+in the readings after the write. 0x21 sets the SOC and the unit's clock together
+(`soc_command`); the SOC of the next reading (0x90) is what confirms it. The unit has no
+version strings and, besides rated capacity and nominal cell voltage (0x50), no settings
+this protocol reads.
 """
 
 from __future__ import annotations
@@ -94,7 +95,6 @@ class A5Dialect(DialectSpec):
         balancer_switch=False,
         status_fields=STATUS.fields(),
         settings=SETTINGS_FIELDS,
-        soc_write=True,
     )
 
     def __init__(self, host_address: int = HOST_ADDRESS_BLUETOOTH) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Final
 
@@ -37,9 +35,9 @@ _LOGGER = logging.getLogger(__name__)
 # some backends and proxies when the peer disappears mid-call.
 _LINK_ERRORS: Final = (BleakError, OSError, EOFError)
 
-# Readings taken after a write (MOS, SOC) before it counts as not followed. A read reply
-# does not name its request: a late reply to an earlier read can answer one or two of
-# them, so the write is refused only when readings after those agree.
+# Readings taken after a MOS write before it counts as not followed. A read reply does not
+# name its request: a late reply to an earlier read can answer one or two of them, so the
+# write is refused only when readings after those agree.
 MOS_CONFIRM_READS: Final = 3
 
 
@@ -158,30 +156,22 @@ class DalyClient:
         spec = self._require_spec()
         if not spec.capabilities.can_switch(bank):
             raise DalyNotSupportedError(f"{bank} MOS switching is not verified for {spec.label}")
-        return await self._write_confirmed(
-            spec.mos_command(bank, on),
-            lambda status: status.mos(bank) is on,
-            f"switching the {bank} MOS {_on_off(on)}",
-            f"{bank} MOS stayed {_on_off(not on)}",
-        )
-
-    async def set_soc(self, soc: float) -> DalyStatus:
-        """Set the state of charge in percent and return a status read afterwards that shows it.
-
-        Raises as `set_mos` does; DalyNotSupportedError (nothing sent) for a dialect that
-        cannot set the SOC or confirm it. Where the command carries a clock, the unit's
-        clock is set to this machine's local time as well.
-        """
-        spec = self._require_spec()
-        if not spec.capabilities.soc_write:
-            raise DalyNotSupportedError(f"setting the SOC is not verified for {spec.label}")
-        wanted = round(soc * 10)
-        return await self._write_confirmed(
-            spec.soc_command(soc, datetime.now()),
-            lambda status: status.soc is not None and round(status.soc * 10) == wanted,
-            f"setting the SOC to {wanted / 10} %",
-            "the SOC stayed where it was",
-        )
+        try:
+            await self._request(spec.mos_command(bank, on))
+        except DalyTimeoutError as lost:
+            # The write or its echo was lost: only the unit's status can tell which.
+            try:
+                status = await self._confirm_mos(bank, on)
+            except DalyCommandError as err:
+                raise DalyTimeoutError(
+                    f"no echo to switching the {bank} MOS {_on_off(on)}; it is {_on_off(not on)}",
+                    status=err.status,
+                ) from lost
+            except DalyTimeoutError:
+                raise lost from None
+            _LOGGER.debug("%s MOS write echo lost, but the unit switched", bank)
+            return status
+        return await self._confirm_mos(bank, on)
 
     async def set_balancer(self, on: bool) -> None:
         """Switch the active balancer; returns once the unit echoes the command."""
@@ -190,30 +180,8 @@ class DalyClient:
             raise DalyNotSupportedError(f"balancer switching is not verified for {spec.label}")
         await self._request(spec.balancer_command(on))
 
-    async def _write_confirmed(
-        self, command: bytes, shows: Callable[[DalyStatus], bool], action: str, unchanged: str
-    ) -> DalyStatus:
-        """Send a write, then read the status until it `shows` the write took effect."""
-        try:
-            await self._request(command)
-        except DalyTimeoutError as lost:
-            # The write or its echo was lost: only the unit's status can tell which.
-            try:
-                status = await self._confirm(shows, action, unchanged)
-            except DalyCommandError as err:
-                raise DalyTimeoutError(
-                    f"no echo to {action}; {unchanged}", status=err.status
-                ) from lost
-            except DalyTimeoutError:
-                raise lost from None
-            _LOGGER.debug("no echo to %s, but the unit followed", action)
-            return status
-        return await self._confirm(shows, action, unchanged)
-
-    async def _confirm(
-        self, shows: Callable[[DalyStatus], bool], action: str, unchanged: str
-    ) -> DalyStatus:
-        """Read the status until it `shows` the write, a bounded number of times."""
+    async def _confirm_mos(self, bank: MosBank, on: bool) -> DalyStatus:
+        """Read the status until it shows `bank` at `on`, a bounded number of times."""
         status: DalyStatus | None = None
         for _ in range(MOS_CONFIRM_READS):
             try:
@@ -221,11 +189,14 @@ class DalyClient:
             except DalyTimeoutError as err:
                 err.status = err.status or status
                 raise
-            if shows(status):
+            if status.mos(bank) is on:
                 return status
-            _LOGGER.debug("%s after %s", unchanged, action)
+            _LOGGER.debug("%s MOS still %s after the write", bank, _on_off(not on))
         assert status is not None
-        raise DalyCommandError(f"{unchanged} after {action}", status=status)
+        raise DalyCommandError(
+            f"{bank} MOS stayed {_on_off(not on)} after switching it {_on_off(on)}",
+            status=status,
+        )
 
     def _require_spec(self) -> DialectSpec:
         if self._spec is None:
@@ -313,6 +284,7 @@ class DalyClient:
                     _LOGGER.debug("skipping an older reply %s", answer.raw.hex(" "))
                 answer = frame
             else:
-                _LOGGER.debug("ignoring unexpected frame %s", frame.raw.hex(" "))
+                # Not the answer, or (a reply of several frames) not all of it yet.
+                _LOGGER.debug("frame %s does not complete the answer", frame.raw.hex(" "))
         if answer is not None and waiter is not None:
             waiter[1].set_result(answer)

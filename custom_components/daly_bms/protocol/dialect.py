@@ -26,8 +26,6 @@ from .frames import Frame, FrameAssembler, encode_read
 from .plausibility import NO_LIMITS, UnitLimits
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from .memory import UnitMemory
     from .models import (
         Alarm,
@@ -134,10 +132,6 @@ class DialectSpec(ABC):
     def balancer_command(self, on: bool) -> bytes:
         """Return the write that switches the balancer; its echo acknowledges it."""
         raise DalyNotSupportedError(f"balancer switching is not verified for {self.label}")
-
-    def soc_command(self, soc: float, now: datetime) -> bytes:
-        """Return the write that sets the SOC (`now`: the unit's clock, where it takes one)."""
-        raise DalyNotSupportedError(f"setting the SOC is not verified for {self.label}")
 
 
 class ModbusDialect(DialectSpec):

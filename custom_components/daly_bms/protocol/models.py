@@ -69,8 +69,6 @@ class Capabilities:
     # DalySettings fields it reads, and those it can write and confirm by reading back.
     settings: frozenset[str]
     writable_settings: frozenset[str] = frozenset()
-    # Whether the SOC can be set and the setting confirmed by reading the SOC back.
-    soc_write: bool = False
 
     def can_switch(self, bank: MosBank) -> bool:
         """Return True if switching `bank` can be commanded and confirmed."""
