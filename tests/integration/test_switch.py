@@ -148,12 +148,12 @@ async def test_p81_mos_write_is_refused_before_anything_is_sent(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """The coordinator refuses p81 MOS writes with a translated error; nothing is sent."""
-    from custom_components.daly_bms.operations import MosSwitch
+    from custom_components.daly_bms.protocol import MosBank
 
     radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
     entry = await setup_entry(hass, radio)
     with pytest.raises(HomeAssistantError) as raised:
-        await entry.runtime_data.async_set_mos(MosSwitch.CHARGE, False)
+        await entry.runtime_data.async_set_mos(MosBank.CHARGE, False)
     assert raised.value.translation_key == "mos_not_supported"
     assert writes(radio) == []
     assert radio.unit.battery.charge_mos is True
@@ -286,13 +286,13 @@ async def test_p81_unit_refuses_before_connecting_again(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     """In per-poll mode a refused p81 write does not even open a connection."""
-    from custom_components.daly_bms.operations import MosSwitch
+    from custom_components.daly_bms.protocol import MosBank
 
     radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
     entry = await setup_entry(hass, radio, connection_mode="per_poll")
     before = len(radio.requests)
     with pytest.raises(HomeAssistantError) as raised:
-        await entry.runtime_data.async_set_mos(MosSwitch.DISCHARGE, False)
+        await entry.runtime_data.async_set_mos(MosBank.DISCHARGE, False)
     assert raised.value.translation_key == "mos_not_supported"
     assert len(radio.requests) == before
     assert not radio.connected
