@@ -8,23 +8,30 @@ from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_OFF
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 
+from simproxy import SimulatedBluetoothProxy
 from simulator.a5 import A5Quirks
 from simulator.radio import RadioUnit
 
-from .common import advance, entity_id, setup_entry, state, value
+from .common import (
+    DOMAIN,
+    advance,
+    confirm_found,
+    entity_id,
+    setup_entry,
+    start_unit_flow,
+    state,
+    value,
+    writes,
+)
 
-A5_WRITES = (0x21, 0xD9, 0xDA)
+FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 # Fault bits of the battery's alarm word (D2's numbering, which the A5 bytes follow).
 CELL_OVERVOLTAGE_WARNING = 48
-
-
-def a5_writes(radio: RadioUnit) -> list[bytes]:
-    """Return every A5 request that changes something on the unit."""
-    return [request for request in radio.requests if request[0] == 0xA5 and request[2] in A5_WRITES]
 
 
 def a5_unit(
@@ -88,7 +95,7 @@ async def test_a5_unit_values_equal_the_unit(
     # What the A5 protocol does not carry has no entity at all.
     for key in ("mos_temperature", "board_temperature", "balance_current"):
         assert entity_id(hass, "sensor", radio, key) is None
-    assert a5_writes(radio) == []
+    assert writes(radio) == []
 
 
 async def test_a5_mos_switches_change_the_unit(
@@ -107,7 +114,7 @@ async def test_a5_mos_switches_change_the_unit(
         await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, target, blocking=True)
         assert getattr(battery, field) is False
         assert state(hass, "switch", radio, key).state == STATE_OFF
-        assert a5_writes(radio) == [radio.requests[0]]
+        assert writes(radio) == [radio.requests[0]]
         assert radio.requests[0][2:5] == bytes([command, 0x08, 0x00])
         assert 0x93 in [request[2] for request in radio.requests[1:]]
         await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, target, blocking=True)
@@ -127,7 +134,7 @@ async def test_a5_switch_the_unit_refuses(
         await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, target, blocking=True)
     assert raised.value.translation_key == "mos_not_followed"
     assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
-    assert [request[2] for request in a5_writes(radio)] == [0xDA]
+    assert [request[2] for request in writes(radio)] == [0xDA]
 
 
 async def test_a5_faults_as_alarm_names(
@@ -186,3 +193,46 @@ async def test_a5_unit_reconnects_in_a5_at_its_host_address(
     later = radio.requests[first_poll_end:]
     assert later
     assert all(request[:2] == b"\xa5\x40" for request in later)
+
+
+async def test_a5_unit_discovered_and_set_up_like_the_others(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """A renamed A5 unit advertising only FFF0 is discovered; the flow says it found A5."""
+    radio = a5_unit(add_simulated_unit, advertise=False)
+    radio.unit.manufacturer_data = {}
+    radio.unit.service_uuids = [FFF0]
+    simulated_proxy.async_advertise(radio)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "bluetooth_confirm"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["step_id"] == "found"
+    assert result["description_placeholders"] == {"name": "Akku-2", "protocol": "A5"}
+    result = await confirm_found(hass, result, "A5")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Akku-2"
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert value(hass, "sensor", radio, "soc") == pytest.approx(radio.unit.battery.soc, abs=0.051)
+    assert writes(radio) == []
+
+
+async def test_a5_unit_picked_by_hand(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """The unit list offers an A5 unit like any other; choosing it says A5 before adding."""
+    radio = a5_unit(add_simulated_unit, A5Quirks(host_addresses=frozenset({0x40})))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN):
+        hass.config_entries.flow.async_abort(flow["flow_id"])
+    result = await start_unit_flow(hass)
+    assert result["step_id"] == "unit"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"address": radio.address}
+    )
+    result = await confirm_found(hass, result, "A5")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
