@@ -13,6 +13,7 @@ this protocol reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 import logging
@@ -180,6 +181,12 @@ class A5Dialect(DialectSpec):
     ) -> DalyStatus:
         """Decode the reply frames of one reading, given back to back in any order."""
         frames = _frames(frame) if block2 is None else _frames(frame) + _frames(block2)
+        return self.decode_frames(frames, limits=limits)
+
+    def decode_frames(
+        self, frames: Iterable[A5Frame], *, limits: UnitLimits = NO_LIMITS
+    ) -> DalyStatus:
+        """Decode the checked reply frames of one reading, in any order."""
         return decode_reading(self._compiled, gather_reading(frames), limits)
 
     def settings_request(self) -> bytes:

@@ -149,7 +149,7 @@ class NumberedReply:
     (0xFF). The first copy of a number wins: a garbled tail can repeat one with garbage.
     """
 
-    __slots__ = ("_frames", "command", "first_number", "needed")
+    __slots__ = ("_complete", "_frames", "command", "first_number", "needed")
 
     def __init__(self, command: int, needed: int, *, first_number: int = 1) -> None:
         """Wait for ``needed`` frames answering ``command``."""
@@ -157,10 +157,11 @@ class NumberedReply:
         self.needed = needed
         self.first_number = first_number
         self._frames: dict[int, bytes] = {}
+        self._complete = False
 
     def add(self, frame: Frame) -> bool:
         """Take ``frame`` if it belongs here; return True once the reply is complete."""
-        if frame.function == self.command:
+        if frame.function == self.command and not self._complete:
             number = frame.raw[4]
             if number == 0:
                 self.first_number = 0
@@ -171,8 +172,14 @@ class NumberedReply:
     @property
     def complete(self) -> bool:
         """Return whether every needed frame has arrived."""
+        if self._complete:
+            return True
+        frames = self._frames
+        if len(frames) < self.needed:
+            return False
         first = self.first_number
-        return all(number in self._frames for number in range(first, first + self.needed))
+        self._complete = all(number in frames for number in range(first, first + self.needed))
+        return self._complete
 
     def payloads(self) -> tuple[bytes, ...]:
         """Return the data bytes of the needed frames, first cells or probes first."""

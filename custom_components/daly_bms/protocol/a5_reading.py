@@ -57,6 +57,7 @@ STATUS_COMMANDS: Final = (
 NUMBERED: Final = frozenset({A5Command.CELL_VOLTAGES, A5Command.TEMPERATURES})
 _REQUIRED: Final = frozenset(STATUS_COMMANDS) - NUMBERED
 _OPTIONAL: Final = frozenset({A5Command.CELL_EXTREMES, A5Command.TEMPERATURE_EXTREMES})
+_SINGLE: Final = _REQUIRED | _OPTIONAL
 
 MAX_CELLS: Final = 48
 MAX_PROBES: Final = 16
@@ -167,13 +168,15 @@ def gather_reading(frames: Iterable[A5Frame]) -> A5Reading:
     for frame in frames:
         if frame.address != REPLY_ADDRESS:
             raise DalyFrameError(f"not a reply: address 0x{frame.address:02X}")
-        if frame.command in numbered:
-            numbered[frame.command].append(frame)
-        elif frame.command in _REQUIRED or frame.command in _OPTIONAL:
-            if replies.setdefault(frame.command, frame.data) != frame.data:
-                raise DalyFrameError(f"two different replies to 0x{frame.command:02X}")
+        command = frame.function
+        if command in numbered:
+            numbered[command].append(frame)
+        elif command in _SINGLE:
+            data = frame.raw[4:12]
+            if replies.setdefault(command, data) != data:
+                raise DalyFrameError(f"two different replies to 0x{command:02X}")
         else:
-            raise DalyFrameError(f"0x{frame.command:02X} is not part of a status reading")
+            raise DalyFrameError(f"0x{command:02X} is not part of a status reading")
     missing = sorted(_REQUIRED - replies.keys())
     if missing:
         names = ", ".join(f"0x{command:02X}" for command in missing)
