@@ -192,3 +192,17 @@ async def test_an_earlier_reply_sent_again_first_does_not_decide(
     assert status.charge_mos is False
     assert link.unit.battery.charge_mos is False
     await client.stop()
+
+
+async def test_a_lost_echo_then_silence_reports_the_reading_in_between(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    link = sim_link(unit, model=FallsSilent(unit, reads=1))
+    client = await link.started_client(retries=0)
+    link.faults.inject(FaultKind.DROP)  # the echo
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.CHARGE, False)
+    assert caught.value.status is not None
+    assert caught.value.status.charge_mos is True
+    await client.stop()
