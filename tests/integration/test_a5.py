@@ -19,7 +19,6 @@ from simulator.radio import RadioUnit
 
 from .common import (
     DOMAIN,
-    advance,
     confirm_found,
     entity_id,
     setup_entry,
@@ -178,21 +177,6 @@ async def test_a5_rated_capacity_is_a_diagnostic(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert value(hass, "sensor", radio, "rated_capacity") == 230.0
     assert value(hass, "sensor", radio, "cell_reference_voltage") == 3.2
-
-
-async def test_a5_unit_reconnects_in_a5_at_its_host_address(
-    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
-) -> None:
-    """After the first connection found A5 at 0x40, later ones ask exactly that."""
-    radio = a5_unit(add_simulated_unit, A5Quirks(host_addresses=frozenset({0x40})))
-    await setup_entry(hass, radio, connection_mode="per_poll")
-    assert radio.requests[0][0] == 0xD2  # the first connection had to find out
-    first_poll_end = len(radio.requests)
-
-    await advance(hass, 11)
-    later = radio.requests[first_poll_end:]
-    assert later
-    assert all(request[:2] == b"\xa5\x40" for request in later)
 
 
 async def test_a5_unit_discovered_and_set_up_like_the_others(

@@ -18,27 +18,12 @@ from custom_components.daly_bms.protocol import (
     MosBank,
     decode_status,
 )
-from simulator import ManualClock, SimulatedUnit
+from simulator import SimulatedUnit
 from simulator.a5 import A5Quirks
 from simulator.protection import AlarmBit
 from tests.protocol.simlink import SimLink
 
-ADDRESS = "C0:DA:1B:00:00:A5"
-
-
-def make_unit(cells: int = 16, quirks: A5Quirks | None = None, **options: object) -> SimulatedUnit:
-    unit = SimulatedUnit(
-        name="Akku-2",
-        address=ADDRESS,
-        clock=ManualClock(),
-        dialect="a5",
-        cells=cells,
-        a5_quirks=quirks,
-        **options,  # type: ignore[arg-type]
-    )
-    unit.firmware.write_register(0x8A, 0xFFFF)
-    return unit
-
+from .test_sim_a5 import make_unit
 
 # The A5 fault bits the notes name, by their place in the battery's alarm word.
 NAMED_BITS = {

@@ -77,26 +77,29 @@ def _alarm_table() -> tuple[Alarm, ...]:
 ALARMS: Final = _alarm_table()
 """Each fault bit of the 0x98 reply as D2's 64-bit alarm word numbers it."""
 
-# The flat register tuple of one reading.
+# The flat register tuple of one reading: the cell and probe slots, one register per value,
+# then the alarm word and the balancing bitmap in 16-bit registers.
 _CELLS: Final = 0
 _PROBES: Final = _CELLS + MAX_CELLS
-_VOLTAGE: Final = _PROBES + MAX_PROBES
-_CURRENT: Final = _VOLTAGE + 1
-_SOC: Final = _CURRENT + 1
-_CELL_MAX: Final = _SOC + 1
-_CELL_MIN: Final = _CELL_MAX + 1
-_REMAINING: Final = _CELL_MIN + 1
-_CELL_COUNT: Final = _REMAINING + 1
-_PROBE_COUNT: Final = _CELL_COUNT + 1
-_CYCLES: Final = _PROBE_COUNT + 1
-_STATE: Final = _CYCLES + 1
-_CHARGE_MOS: Final = _STATE + 1
-_DISCHARGE_MOS: Final = _CHARGE_MOS + 1
-_BALANCING: Final = _DISCHARGE_MOS + 1
-_ALARMS: Final = _BALANCING + 1
 _ALARM_WORDS: Final = 4
-_BITMAP: Final = _ALARMS + _ALARM_WORDS
 _BITMAP_WORDS: Final = 3
+(
+    _VOLTAGE,
+    _CURRENT,
+    _SOC,
+    _CELL_MAX,
+    _CELL_MIN,
+    _REMAINING,
+    _CELL_COUNT,
+    _PROBE_COUNT,
+    _CYCLES,
+    _STATE,
+    _CHARGE_MOS,
+    _DISCHARGE_MOS,
+    _BALANCING,
+    _ALARMS,
+) = range(_PROBES + MAX_PROBES, _PROBES + MAX_PROBES + 14)
+_BITMAP: Final = _ALARMS + _ALARM_WORDS
 _REGISTERS: Final = _BITMAP + _BITMAP_WORDS
 
 STATUS: Final = StatusLayout(
