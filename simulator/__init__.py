@@ -28,6 +28,7 @@ from .profiles import ConstantProfile, Profile, ScheduleProfile, SolarDayProfile
 from .protection import AlarmBit, Protection
 from .settings import SLEEP_NEVER, Limits, Settings
 from .unit import MAX_STEP_S, SimulatedUnit
+from .versions import HardwareOffset, VersionStrings
 
 __all__ = [
     "BALANCE_CURRENT_A",
@@ -46,6 +47,7 @@ __all__ = [
     "Dialect",
     "Firmware",
     "ForeignDevice",
+    "HardwareOffset",
     "Limits",
     "ManualClock",
     "Profile",
@@ -55,6 +57,7 @@ __all__ = [
     "Settings",
     "SimulatedUnit",
     "SolarDayProfile",
+    "VersionStrings",
     "crc16",
     "crc_ok",
     "daly_name",
