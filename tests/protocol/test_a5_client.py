@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 import pytest
 
@@ -12,6 +13,7 @@ from custom_components.daly_bms.protocol import (
     DalyClient,
     DalyCommandError,
     DalyNotSupportedError,
+    DalySettingNotFollowedError,
     Dialect,
     MosBank,
     UnitMemory,
@@ -193,13 +195,15 @@ async def test_mos_switch_without_acknowledgement(sim_link: Callable[..., SimLin
 
 
 class IgnoresWrites(UnitWrapper):
-    """An A5 unit that acknowledges MOS writes and does nothing."""
+    """An A5 unit that acknowledges MOS and SOC writes and does nothing."""
 
     def handle_request(
         self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
     ) -> bytes | None:
         if request[0] == 0xA5 and request[2] in (0xD9, 0xDA):
             return a5(0x01, request[2], [request[4]])
+        if request[0] == 0xA5 and request[2] == 0x21:
+            return a5(0x01, 0x21, [1])
         return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
@@ -210,6 +214,45 @@ async def test_writes_the_unit_does_not_follow(sim_link: Callable[..., SimLink])
     with pytest.raises(DalyCommandError, match="charge MOS stayed on") as caught:
         await client.set_mos(MosBank.CHARGE, False)
     assert caught.value.status.charge_mos is True
+    with pytest.raises(DalySettingNotFollowedError) as not_set:
+        await client.set_setting("soc_setting", 12.5)
+    assert not_set.value.acknowledged
+    assert not_set.value.settings.soc_setting == 60.0
+
+
+async def test_soc_set_read_back(sim_link: Callable[..., SimLink]) -> None:
+    """0x21 sets the SOC (and the clock); the SOC read back from 0x90 confirms it."""
+    link, client = await started(sim_link)
+    link.requests.clear()
+    before = datetime.now().replace(microsecond=0)
+    settings = await client.set_setting("soc_setting", 87.5)
+    assert settings.soc_setting == 87.5
+    assert link.unit.battery.soc == 87.5
+    write = link.requests[0]
+    assert write[:4] == bytes([0xA5, 0x80, 0x21, 0x08])
+    assert int.from_bytes(write[10:12]) == 875
+    firmware = link.unit.firmware.a5
+    assert firmware is not None
+    assert firmware.clock is not None
+    assert firmware.clock >= before
+    assert (await client.read_status()).soc == 87.5
+
+
+async def test_soc_set_without_acknowledgement_still_confirmed(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link, client = await started(sim_link, A5Quirks(acknowledges_writes=False))
+    settings = await client.set_setting("soc_setting", 20.0)
+    assert settings.soc_setting == 20.0
+    assert link.unit.battery.soc == 20.0
+
+
+async def test_other_settings_are_not_written(sim_link: Callable[..., SimLink]) -> None:
+    link, client = await started(sim_link)
+    link.requests.clear()
+    with pytest.raises(DalyNotSupportedError, match="sleep_time"):
+        await client.set_setting("sleep_time", 3600)
+    assert link.requests == []
 
 
 class NoProbes(UnitWrapper):

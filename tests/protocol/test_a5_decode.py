@@ -369,12 +369,19 @@ def test_mos_commands() -> None:
 
 def test_set_soc_command_carries_the_clock() -> None:
     now = datetime(2026, 3, 14, 15, 9, 26)
-    frame = A5.soc_command(86.4, now)
+    frame = A5.soc_command(864, now)
     assert frame == a5(0x80, 0x21, [26, 3, 14, 15, 9, 26, *u16(864)])
     with pytest.raises(ValueError, match="outside"):
-        A5.soc_command(100.1, now)
+        A5.soc_command(1001, now)
     with pytest.raises(ValueError, match="year"):
-        A5.soc_command(50, datetime(1999, 1, 1))
+        A5.soc_command(500, datetime(1999, 1, 1))
+    # As a row of the settings table: the value in tenths of a percent, the clock now.
+    setting = A5.capabilities.setting("soc_setting")
+    assert setting is not None
+    written = A5.setting_command(setting, setting.raw(42.5))
+    assert written[:4] == bytes([0xA5, 0x80, 0x21, 0x08])
+    assert list(written[10:12]) == u16(425)
+    assert A5.capabilities.numbers() == (setting,)
 
 
 def test_a5_capabilities() -> None:
@@ -386,8 +393,11 @@ def test_a5_capabilities() -> None:
         assert capabilities.carries(field)
     for field in ("mos_temperature", "board_temperature", "balance_current"):
         assert not capabilities.carries(field)
-    assert capabilities.settings == frozenset({"rated_capacity", "cell_reference_voltage"})
-    assert capabilities.writable_settings == frozenset()
+    assert capabilities.settings == frozenset(
+        {"rated_capacity", "cell_reference_voltage", "soc_setting"}
+    )
+    # The SOC is the one setting A5 writes; it is confirmed by reading the SOC back.
+    assert capabilities.writable_settings == frozenset({"soc_setting"})
 
 
 def test_registry_routes_a5_frames() -> None:

@@ -38,6 +38,8 @@ from .errors import (
     DalyFrameError,
     DalyNotRecognizedError,
     DalyNotSupportedError,
+    DalySettingNotFollowedError,
+    DalySettingRangeError,
     DalyTimeoutError,
 )
 from .frames import (
@@ -63,6 +65,7 @@ from .models import (
 )
 from .p81 import P81, status_requests as p81_status_requests
 from .plausibility import BOUNDS, Bound, ReadingGuard, UnitLimits
+from .settings import NEVER_SLEEP, Setting, SettingKind
 
 __all__ = [
     "A5",
@@ -73,6 +76,7 @@ __all__ = [
     "BOUNDS",
     "D2",
     "DIALECTS",
+    "NEVER_SLEEP",
     "NOTIFY_UUID",
     "P81",
     "SERVICE_UUID",
@@ -91,6 +95,8 @@ __all__ = [
     "DalyFrameError",
     "DalyNotRecognizedError",
     "DalyNotSupportedError",
+    "DalySettingNotFollowedError",
+    "DalySettingRangeError",
     "DalySettings",
     "DalyStatus",
     "DalyTimeoutError",
@@ -100,6 +106,8 @@ __all__ = [
     "FrameAssembler",
     "MosBank",
     "ReadingGuard",
+    "Setting",
+    "SettingKind",
     "UnitLimits",
     "UnitMemory",
     "alarm_severity",

@@ -2,12 +2,16 @@
 
     python -m custom_components.daly_bms.protocol decode HEX [HEX ...]
     python -m custom_components.daly_bms.protocol decode-settings HEX
+    python -m custom_components.daly_bms.protocol decode-info HEX
     python -m custom_components.daly_bms.protocol read ADDRESS
 
 ``decode`` prints the status as one JSON object: from one D2 reply, p81 block 1 and block
 2, or the A5 reply frames of one reading (in any order, one argument each or back to back).
-Hex may contain spaces, dots or colons. A frame with a bad CRC or checksum or the wrong
-shape exits with status 2.
+``decode-settings`` prints the settings of any dialect (the same keys; null where the
+dialect's map has no such register; ``sleep_time`` in seconds, 65535 = never),
+``decode-info`` what a version reply says the unit is (software and hardware version,
+serial number, production date). Hex may contain spaces, dots or colons. A frame with a bad
+CRC or checksum or the wrong shape exits with status 2.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from bleak.exc import BleakError
 
 from .client import DalyClient
 from .const import DEFAULT_TIMEOUT
-from .dialects import decode_settings, decode_status
+from .dialects import decode_device_info, decode_settings, decode_status
 from .errors import DalyError, DalyFrameError
 from .models import DalySettings, DalyStatus
 
@@ -52,7 +56,8 @@ _STATUS_DIGITS: Final = {
     "remaining_capacity": 1,
 }
 _SETTINGS_DIGITS: Final = {
-    "rated_capacity": 1,
+    # p81 units keep it in mAh.
+    "rated_capacity": 3,
     "cell_reference_voltage": 3,
     "balancing_start_voltage": 3,
     "balancing_start_delta": 3,
@@ -126,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     settings = commands.add_parser("decode-settings", help="decode a settings reply")
     settings.add_argument("frame")
+    info = commands.add_parser("decode-info", help="decode a version-string reply")
+    info.add_argument("frame")
     read = commands.add_parser("read", help="connect to a unit and print its status")
     read.add_argument("address", help="Bluetooth address (or platform identifier)")
     read.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
@@ -142,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "decode-settings":
             _print_json(settings_json(decode_settings(parse_hex(args.frame))))
+        elif args.command == "decode-info":
+            _print_json(decode_device_info(parse_hex(args.frame)).identity())
         else:
             first, *rest = [parse_hex(text) for text in args.frames]
             # Whatever follows the first frame is its dialect's second part.

@@ -5,16 +5,15 @@ probe counts, then 0x90, 0x93, 0x95, 0x96, 0x97, 0x98); 0x95 and 0x96 answer wit
 numbered frames. Requests carry the host address: 0x80 is documented for Bluetooth, but
 some modules answer 0x40 only, so both are tried and the one that answers is remembered.
 The MOSFETs switch with 0xD9 (discharge) / 0xDA (charge), confirmed by reading 0x93 back
-in the readings after the write. 0x21 sets the SOC and the unit's clock together
-(`soc_command`); the SOC of the next reading (0x90) is what confirms it. The unit has no
-version strings and, besides rated capacity and nominal cell voltage (0x50), no settings
-this protocol reads.
+in the readings after the write. 0x21 sets the SOC and the unit's clock together; the SOC
+read back (0x90) is what confirms it, so the settings read here are rated capacity and
+nominal cell voltage (0x50) and the SOC. The unit has no version strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Final
@@ -49,7 +48,8 @@ from .dialect import DialectSpec, Exchange, FrameInput, Matcher
 from .errors import DalyNotSupportedError, DalyTimeoutError
 from .frames import Frame
 from .models import Capabilities, Dialect, MosBank
-from .plausibility import NO_LIMITS, UnitLimits
+from .plausibility import BOUNDS, NO_LIMITS, UnitLimits
+from .settings import Setting, soc_setting
 
 if TYPE_CHECKING:
     from .memory import UnitMemory
@@ -59,6 +59,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Sends to each host address, taking turns, before the unit counts as not speaking A5.
 DETECT_ROUNDS: Final = 3
+# The SOC is written with 0x21 and read back from 0x90: tenths of a percent either way.
+SOC_SETTING: Final = soc_setting(A5Command.SET_SOC)
 _MOS_COMMANDS: Final = {
     MosBank.CHARGE: A5Command.CHARGE_MOS,
     MosBank.DISCHARGE: A5Command.DISCHARGE_MOS,
@@ -93,9 +95,9 @@ class A5Dialect(DialectSpec):
     capabilities = Capabilities(
         dialect=Dialect.A5,
         switchable_mos=frozenset(MosBank),
-        balancer_switch=False,
         status_fields=STATUS.fields(),
-        settings=SETTINGS_FIELDS,
+        settings=SETTINGS_FIELDS | {SOC_SETTING.key},
+        writable=(SOC_SETTING,),
     )
 
     def __init__(self, host_address: int = HOST_ADDRESS_BLUETOOTH) -> None:
@@ -197,6 +199,13 @@ class A5Dialect(DialectSpec):
         """Decode the 0x50 reply."""
         return decode_rated(_as_frame(frame))
 
+    async def read_settings(self, exchange: Exchange, memory: UnitMemory) -> DalySettings:
+        """Read rated capacity and nominal cell voltage, and the SOC the unit now holds."""
+        settings = self.decode_settings(await exchange(self.settings_request()))
+        pack = await exchange(self.request(A5Command.PACK))
+        soc = int.from_bytes(pack.raw[10:12]) / 10
+        return replace(settings, soc_setting=soc if BOUNDS["soc"].allows(soc) else None)
+
     def device_info_request(self) -> bytes:
         """A5 units have no version strings this protocol knows of."""
         raise DalyNotSupportedError("A5 units report no version strings")
@@ -209,14 +218,20 @@ class A5Dialect(DialectSpec):
         """Switch a MOSFET bank: data byte 0 is 1 or 0; the unit answers the command."""
         return self.request(_MOS_COMMANDS[bank], bytes((int(on),)))
 
-    def soc_command(self, soc: float, now: datetime) -> bytes:
-        """Set the SOC in percent; the same command sets the unit's clock to ``now``."""
-        if not 0.0 <= soc <= 100.0:
-            raise ValueError(f"SOC {soc} outside 0..100 %")
+    def setting_command(self, setting: Setting, raw: int) -> bytes:
+        """Set the SOC (`raw` in tenths of a percent), the unit's clock with it to now."""
+        if setting != SOC_SETTING:
+            return super().setting_command(setting, raw)
+        return self.soc_command(raw, datetime.now())
+
+    def soc_command(self, tenths: int, now: datetime) -> bytes:
+        """Set the SOC in tenths of a percent; the same command sets the clock to ``now``."""
+        if not 0 <= tenths <= 1000:
+            raise ValueError(f"SOC {tenths / 10} outside 0..100 %")
         if not 2000 <= now.year <= 2255:
             raise ValueError(f"the unit's clock cannot hold the year {now.year}")
         clock = (now.year - 2000, now.month, now.day, now.hour, now.minute, now.second)
-        return self.request(A5Command.SET_SOC, bytes(clock) + round(soc * 10).to_bytes(2))
+        return self.request(A5Command.SET_SOC, bytes(clock) + tenths.to_bytes(2))
 
 
 A5: Final = A5Dialect()

@@ -17,6 +17,7 @@ from .errors import (
     DalyConnectionError,
     DalyNotRecognizedError,
     DalyNotSupportedError,
+    DalySettingNotFollowedError,
     DalyTimeoutError,
 )
 from .frames import Frame
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from .dialect import Matcher, Reassembler
     from .models import Capabilities, DalyDeviceInfo, DalySettings, DalyStatus, Dialect, MosBank
+    from .settings import Setting
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,9 +37,9 @@ _LOGGER = logging.getLogger(__name__)
 # some backends and proxies when the peer disappears mid-call.
 _LINK_ERRORS: Final = (BleakError, OSError, EOFError)
 
-# Readings taken after a MOS write before it counts as not followed. A read reply does not
-# name its request: a late reply to an earlier read can answer one or two of them, so the
-# write is refused only when readings after those agree.
+# Readings taken after a MOS or settings write before it counts as not followed. A read
+# reply does not name its request: a late reply to an earlier read can answer one or two of
+# them, so the write is refused only when readings after those agree.
 MOS_CONFIRM_READS: Final = 3
 
 
@@ -134,9 +136,8 @@ class DalyClient:
         return self._memory.guard.check(status)
 
     async def read_settings(self) -> DalySettings:
-        """Read and decode the settings block (and judge later readings against it)."""
-        spec = self._require_spec()
-        settings = spec.decode_settings(await self._request(spec.settings_request()))
+        """Read and decode the settings (and judge later readings against them)."""
+        settings = await self._require_spec().read_settings(self._request, self._memory)
         self._memory.settings = settings
         return settings
 
@@ -174,12 +175,52 @@ class DalyClient:
             return status
         return await self._confirm_mos(bank, on)
 
-    async def set_balancer(self, on: bool) -> None:
-        """Switch the active balancer; returns once the unit echoes the command."""
+    async def set_balancer(self, on: bool) -> DalySettings:
+        """Switch the active balancer; returns the settings read back that show it."""
+        return await self.set_setting("balancer", on)
+
+    async def set_setting(self, key: str, value: float) -> DalySettings:
+        """Write one setting and return the settings read back that show the unit took it.
+
+        `key` names a setting of `capabilities.writable` (its DalySettings field); a switch
+        takes a bool. The value is rounded to what the register holds. Raises
+        DalyNotSupportedError if the dialect cannot set `key` and DalySettingRangeError if
+        `value` is out of its range (in both cases nothing is sent),
+        DalySettingNotFollowedError (with the settings read back) if the unit does not show
+        the value afterwards, DalyTimeoutError if it does not answer.
+        """
         spec = self._require_spec()
-        if not spec.capabilities.balancer_switch:
-            raise DalyNotSupportedError(f"balancer switching is not verified for {spec.label}")
-        await self._request(spec.balancer_command(on))
+        setting = spec.capabilities.setting(key)
+        if setting is None:
+            raise DalyNotSupportedError(f"{key} cannot be set on {spec.label} units")
+        raw = setting.raw(value)
+        expected = setting.value(raw)
+        try:
+            await self._request(spec.setting_command(setting, raw))
+        except DalyTimeoutError as lost:
+            # The write or its echo was lost: only the settings read back can tell which.
+            try:
+                settings = await self._confirm_setting(setting, expected, acknowledged=False)
+            except DalyTimeoutError:
+                raise lost from None
+            _LOGGER.debug("%s write echo lost, but the unit took it", key)
+            return settings
+        return await self._confirm_setting(setting, expected, acknowledged=True)
+
+    async def _confirm_setting(
+        self, setting: Setting, expected: float, *, acknowledged: bool
+    ) -> DalySettings:
+        """Read the settings until they show `expected`, a bounded number of times."""
+        settings: DalySettings | None = None
+        for _ in range(MOS_CONFIRM_READS):
+            settings = await self.read_settings()
+            if setting.followed(expected, getattr(settings, setting.key)):
+                return settings
+            _LOGGER.debug(
+                "%s still %s after the write", setting.key, getattr(settings, setting.key)
+            )
+        assert settings is not None
+        raise DalySettingNotFollowedError(setting, expected, settings, acknowledged=acknowledged)
 
     async def _confirm_mos(self, bank: MosBank, on: bool) -> DalyStatus:
         """Read the status until it shows `bank` at `on`, a bounded number of times."""
