@@ -10,6 +10,7 @@ from __future__ import annotations
 from .a5 import A5Quirks
 from .battery import BALANCE_CURRENT_A, Battery
 from .bms import Bms
+from .charger import ChargeController, Stage
 from .chemistry import Chemistry, ocv_curve
 from .clock import Clock, ManualClock, RealtimeClock
 from .crc import crc16, crc_ok, with_crc
@@ -41,6 +42,7 @@ __all__ = [
     "AlarmBit",
     "Battery",
     "Bms",
+    "ChargeController",
     "Chemistry",
     "Clock",
     "ConstantProfile",
@@ -57,6 +59,7 @@ __all__ = [
     "Settings",
     "SimulatedUnit",
     "SolarDayProfile",
+    "Stage",
     "VersionStrings",
     "crc16",
     "crc_ok",

@@ -160,7 +160,7 @@ class SimulatedUnit:
     def _demand(self) -> float:
         if self._override is not None:
             return self._override
-        return self._profile.current_at(self.bms.time)
+        return self._profile.current_at(self.bms.time, self.battery)
 
     def _redemand(self) -> None:
         self.bms.settle(self._demand())
@@ -178,7 +178,7 @@ class SimulatedUnit:
         bms = self.bms
         while bms.time < target:
             dt = min(MAX_STEP_S, target - bms.time)
-            bms.step(dt, self._demand())
+            bms.step(dt, self._demand)
             self._track_sleep()
 
     # -- sleep -----------------------------------------------------------------------
