@@ -180,7 +180,7 @@ async def test_every_battery_goes_into_the_energy_dashboard_once(
     manager = await energy_data.async_get_manager(hass)
     assert manager.data is not None
     sources = manager.data["energy_sources"]
-    assert [source["type"] for source in sources] == ["battery"] * 3
+    assert [source["type"] for source in sources] == ["battery"] * 4
     for source in sources:
         discharged = hass.states.get(source["stat_energy_from"])  # type: ignore[typeddict-item]
         charged = hass.states.get(source["stat_energy_to"])  # type: ignore[typeddict-item]
