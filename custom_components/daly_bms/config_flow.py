@@ -166,6 +166,10 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Handle a unit found by the manifest's Bluetooth matchers."""
         await self.async_set_unique_id(format_mac(discovery_info.address))
         self._abort_if_unique_id_configured()
+        if not looks_like_daly(discovery_info):
+            # Matched only by the shared FFF0 service or a company id, with maker data that
+            # is not Daly's: another device, never shown to the user.
+            return self.async_abort(reason=NOT_DALY)
         self._discovery = discovery_info
         self.context["title_placeholders"] = {"name": advertised_title(discovery_info)}
         return await self.async_step_bluetooth_confirm()
@@ -358,7 +362,10 @@ class DalyOptionsFlow(OptionsFlowWithReload):
             ),
         }
         return self.async_show_form(
-            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, current)
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, current),
+            # Several units look alike in the dialog; say which one these options are for.
+            description_placeholders={"name": self.config_entry.title},
         )
 
 

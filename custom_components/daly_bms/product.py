@@ -51,12 +51,19 @@ def product_line(name: str | None, manufacturer_data: Mapping[int, bytes]) -> Pr
 
 
 def looks_like_daly(service_info: BluetoothServiceInfoBleak) -> bool:
-    """Return True for advertisements in any form a Daly or 100balance unit uses."""
-    return (
-        names_itself_daly(service_info)
-        or not MANUFACTURER_IDS.isdisjoint(service_info.manufacturer_data)
-        or SERVICE_UUID in service_info.service_uuids
-    )
+    """Return True for advertisements in any form a Daly or 100balance unit uses.
+
+    The company ids are not Bluetooth SIG assignments and FFF0 is a common service, so a
+    match on either alone is not trusted when the advertisement says otherwise: a Daly unit
+    that sends maker data ends it with DL or JHB, so maker data of another shape belongs to
+    another device. A unit that sends no maker data at all (renamed units, older modules
+    speaking A5) cannot be told apart before connecting; the connection check decides.
+    """
+    if names_itself_daly(service_info):
+        return True
+    if service_info.manufacturer_data:
+        return False
+    return SERVICE_UUID in service_info.service_uuids
 
 
 def names_itself_daly(service_info: BluetoothServiceInfoBleak) -> bool:

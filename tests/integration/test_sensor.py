@@ -197,6 +197,10 @@ async def test_settings_and_signal_are_disabled_diagnostics(
     assert value(hass, "sensor", radio, "rated_capacity") == 230.0
     assert state(hass, "sensor", radio, "battery_type").state == "lifepo4"
     assert value(hass, "sensor", radio, "sleep_time") == 3600
+    # Whole seconds on screen: "3,600 s", not "3,600.00 s".
+    sleep_time = registry.async_get(entity_id(hass, "sensor", radio, "sleep_time"))
+    assert sleep_time is not None
+    assert sleep_time.options["sensor"]["suggested_display_precision"] == 0
     limit = radio.unit.settings.limits.cell_overvoltage[1]
     assert value(hass, "sensor", radio, "cell_overvoltage_alarm") == pytest.approx(limit, abs=6e-4)
     assert value(hass, "sensor", radio, "rssi") == radio.rssi
