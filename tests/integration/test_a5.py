@@ -91,6 +91,10 @@ async def test_a5_unit_values_equal_the_unit(
     assert entity_id(hass, "sensor", radio, "cell_voltage_17") is None
     for index, celsius in enumerate(battery.temperatures):
         assert value(hass, "sensor", radio, f"temperature_{index + 1}") == round(celsius)
+    # The Energy dashboard's counters and the runtime estimates work the same for A5.
+    for key in ("energy_charged", "energy_discharged", "time_to_empty", "time_to_full"):
+        assert entity_id(hass, "sensor", radio, key) is not None
+    assert float(state(hass, "sensor", radio, "energy_charged").state) >= 0.0
     # What the A5 protocol does not carry has no entity at all.
     for key in ("mos_temperature", "board_temperature", "balance_current"):
         assert entity_id(hass, "sensor", radio, key) is None
