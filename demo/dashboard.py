@@ -252,10 +252,12 @@ def _bank_cards(battery: Battery) -> list[Card]:
             ("sensor", "remaining_capacity", "Remaining"),
             ("sensor", "stored_energy", "Stored energy"),
             ("sensor", "packs_available", "Packs"),
+            ("sensor", "energy_charged", "Charged"),
+            ("sensor", "energy_discharged", "Discharged"),
         ],
     )
     if totals:
-        cards.append(_full({"type": "glance", "title": "Bank", "columns": 4, "entities": totals}))
+        cards.append(_full({"type": "glance", "title": "Bank", "columns": 3, "entities": totals}))
     paralleling = _rows(entities, [("binary_sensor", "ready_to_parallel", "Ready to parallel")])
     if ready := entities.get(("binary_sensor", "ready_to_parallel")):
         paralleling += [
@@ -385,7 +387,8 @@ def waiting_card(auto_confirm: bool) -> Card:
         "type": "markdown",
         "title": "Looking for batteries",
         "content": (
-            "A simulated Bluetooth proxy is advertising three simulated Daly BMS units "
-            f"(two `DL-` packs of one bank and a `JHB-`). {next_step}"
+            "A simulated Bluetooth proxy is advertising four simulated Daly BMS units "
+            "(two `DL-` packs of one bank, a `JHB-` and an older A5 unit renamed "
+            f"*Shed battery*). {next_step}"
         ),
     }

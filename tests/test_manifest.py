@@ -82,7 +82,15 @@ def _matched(service_info: BluetoothServiceInfoBleak) -> set[str]:
                 _service_info("BT270-2", manufacturer_data={company: b"\x16" + bytes(6) + b"DL"}),
                 id=f"renamed-unit-company-{company:#06x}",
             )
-            for company in (0x0102, 0x0104, 0x0302, 0x0303, 0x0402)
+            for company in (0x0102, 0x0104, 0x0106, 0x0302, 0x0303, 0x0402)
+        ),
+        pytest.param(
+            # A real unit that advertised no name at all (a public report).
+            _service_info(
+                "D1:1A:04:01:59:94",
+                manufacturer_data={0x0106: bytes.fromhex("00 d1 1a 04 01 59 94 44 4c")},
+            ),
+            id="nameless-unit-company-0x0106",
         ),
         pytest.param(_service_info("BT270-2", service_uuids=[FFF0]), id="renamed-unit-fff0"),
     ],

@@ -12,7 +12,7 @@ from .protocol import SERVICE_UUID
 
 # Bluetooth company ids seen on Daly and 100balance units, and the names they advertise.
 # The manifest's Bluetooth matchers list the same.
-MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0302, 0x0303, 0x0402})
+MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0106, 0x0302, 0x0303, 0x0402})
 _DALY_NAME: Final = "DL-"
 # 100balance sells the same hardware under its own name; its units advertise JHB.
 _HUNDRED_BALANCE_NAME: Final = "JHB-"

@@ -16,7 +16,15 @@ from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 from tests.ha_bluetooth import SlotHolders
 
-from .common import DOMAIN, mock_entry, setup_entry, start_unit_flow, unit_device, writes
+from .common import (
+    DOMAIN,
+    confirm_found,
+    mock_entry,
+    setup_entry,
+    start_unit_flow,
+    unit_device,
+    writes,
+)
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -53,6 +61,7 @@ async def test_discovery_confirm_creates_entry(
     }
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -92,6 +101,7 @@ async def test_100balance_unit_renamed_in_the_app_stays_100balance(
         "model": "100balance Balance BMS",
     }
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result, "p81")
     await hass.async_block_till_done(wait_background_tasks=True)
     device = unit_device(hass, result["result"], radio)
     assert device.manufacturer == "100balance"
@@ -122,6 +132,7 @@ async def test_confirm_when_unit_refuses_then_accepts(
     assert result["errors"] == {"base": "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -139,6 +150,7 @@ async def test_confirm_when_unit_sleeps(
 
     radio.unit.wake()
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -178,6 +190,7 @@ async def test_confirm_when_no_proxy_slot_is_free(
 
     await others.release()
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -211,6 +224,7 @@ async def test_user_step_lists_units_not_yet_configured(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": wanted.address}
     )
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "JHB-50181201A494"
     assert result["result"].unique_id == format_mac(wanted.address)
@@ -443,6 +457,7 @@ async def test_unit_without_a_name_is_titled_by_its_address(
     simulated_proxy.async_advertise(radio)
     result = await _discovery_flow(hass, radio)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "40:17:10:01:5C:9B"
 
@@ -478,5 +493,6 @@ async def test_unit_that_keeps_its_versions_to_itself_can_be_added(
     )
     result = await _discovery_flow(hass, radio)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert any(request[2:4] == b"\x00\xa9" for request in radio.requests)
