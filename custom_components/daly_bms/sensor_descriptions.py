@@ -202,6 +202,8 @@ PACK_VOLTS = _Shown(SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1)
 MILLIVOLTS = _Shown(
     SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 0, UnitOfElectricPotential.MILLIVOLT
 )
+# Home Assistant has no device class for charge; the unit still lets it graph.
+CHARGE = _Shown(None, AMPERE_HOURS, 1)
 AMPERES = _Shown(SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 1)
 CELSIUS = _Shown(SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, 0)
 BATTERY_TYPES = _Shown(SensorDeviceClass.ENUM, options=[kind.value for kind in BatteryType])
@@ -227,9 +229,10 @@ def _setting(
 
 
 # The settings registers shown as diagnostic sensors, read-only: protection limits, battery
-# type. The MOS settings are left out (the switches show them), and so are the settings a
-# user may change (rated capacity, sleep time: numbers, see number.py).
+# type, and the rated capacity where the unit's dialect cannot write it (where it can, it is
+# a number, see number.py). The MOS settings are left out: the switches show them.
 SETTINGS_SENSORS: tuple[DalySensorEntityDescription, ...] = (
+    _setting("rated_capacity", CHARGE, lambda s: s.rated_capacity),
     _setting("cell_reference_voltage", CELL_VOLTS, lambda s: s.cell_reference_voltage),
     _setting("cell_overvoltage_warning", CELL_VOLTS, lambda s: s.cell_overvoltage_warning),
     _setting("cell_overvoltage_alarm", CELL_VOLTS, lambda s: s.cell_overvoltage_alarm),
@@ -336,10 +339,13 @@ def sensor_descriptions(
     lacks them (a dropped value, a settings read that timed out), so an entity the user
     enabled does not vanish for a whole run because of one bad answer at startup.
     """
+    # A setting the unit's dialect can write is a number instead (see number.py).
+    writable = data.status.capabilities.writable_settings
     descriptions = [
         description
         for description in (*PACK_SENSORS, *SETTINGS_SENSORS)
-        if description.key in known or description.exists_fn(data)
+        if description.key not in writable
+        and (description.key in known or description.exists_fn(data))
     ]
     descriptions.extend(_cell_sensor(index) for index in range(len(data.status.cell_voltages)))
     # A probe slot that reads nothing at all is not fitted; one that was seen before keeps

@@ -253,3 +253,19 @@ async def test_a_unit_that_is_gone_fails_with_the_links_message(
         await set_number(hass, radio, "rated_capacity", 280.0)
     assert refused.value.translation_key == "timeout"
     assert radio.unit.settings.limits.rated_capacity_ah == 100.0
+
+
+async def test_a5_unit_calibrates_its_state_of_charge_and_shows_its_rating_read_only(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """The A5 table has the SOC as its one writable setting; the rating stays a sensor."""
+    radio = add_simulated_unit(dialect="a5", name="DL-C0DA1B0000A5", soc=72.0)
+    await setup_entry(hass, radio)
+    assert value(hass, "number", radio, "soc_setting") == 72.0
+    await set_number(hass, radio, "soc_setting", 100.0)
+    assert radio.unit.battery.soc == pytest.approx(100.0)
+    assert value(hass, "sensor", radio, "soc") == 100.0
+    assert entity_id(hass, "number", radio, "rated_capacity") is None
+    assert entity_id(hass, "sensor", radio, "rated_capacity") is not None
+    assert entity_id(hass, "switch", radio, "never_sleep") is None
+    assert len(writes(radio)) == 1

@@ -142,13 +142,16 @@ async def test_every_entity_has_its_name_and_states(
     loaded_unit: LoadedUnit,
     load_unit: Callable[..., Awaitable[LoadedUnit]],
 ) -> None:
-    """Entities of a D2 and a p81 unit and of a bank of both use exactly the entity strings."""
+    """Entities of a D2, a p81 and an A5 unit and of a bank use exactly the entity strings."""
     strings = _load("strings.json")["entity"]
     units = [loaded_unit, await load_unit(dialect="p81", name="JHB-C0DA1B000002")]
     bank = await setup_bank(hass, *(loaded.radio.address for loaded in units))
+    # An A5 unit reads settings it cannot write (the rated capacity): sensors, not numbers.
+    a5 = await load_unit(dialect="a5", name="DL-C0DA1B000003")
     registry = er.async_get(hass)
     used: dict[str, set[str]] = {platform: set() for platform in strings}
-    for config_entry_id in [*(loaded.entry.entry_id for loaded in units), bank.entry_id]:
+    entries = [*(loaded.entry.entry_id for loaded in units), bank.entry_id, a5.entry.entry_id]
+    for config_entry_id in entries:
         entries = er.async_entries_for_config_entry(registry, config_entry_id)
         assert entries
         for entry in entries:
