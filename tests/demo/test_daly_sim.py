@@ -151,6 +151,8 @@ async def test_auto_confirm_adds_the_batteries_and_the_bank_and_fills_the_dashbo
     assert firmware == {
         "DL-": {("11_240123_K00T", "H2.0_103R_309F9F")},
         "JHB": {("10_230607_B00T", "H1.2_102E_30XF")},
+        # The shed's older unit speaks A5, which carries no version strings.
+        "She": {(None, None)},
     }
 
 
