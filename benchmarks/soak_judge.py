@@ -1,0 +1,250 @@
+"""Judging what Home Assistant shows against the simulator's truth, one observation at a time.
+
+An observation reads every entity of the unit and the notifications the unit sent since the
+last one. The entities fed by status readings must all agree with ONE reading whose answer
+reached the client in that time (or with the reading they agreed with before, when nothing
+changed): a value is wrong when it lies further from that reading's truth than the wire's
+resolution, or when it is a number where the truth has none. Unknown and unavailable are
+never wrong; they are counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+import math
+from typing import Final
+
+from homeassistant.components.sensor import UNIT_CONVERTERS, SensorDeviceClass
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
+
+from benchmarks.soak_truth import (
+    Expected,
+    RecordingUnit,
+    SettingsTruth,
+    StatusTruth,
+    expected_setting,
+    expected_status,
+)
+from simulator.radio import RadioUnit
+
+_NOT_SHOWN: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN)
+# Float noise allowed on top of a resolution (a unit conversion, a division).
+_SLACK: Final = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class WrongValue:
+    """A state no reading the unit gave can explain."""
+
+    poll: int
+    entity_id: str
+    shown: str
+    expected: str
+    faults: tuple[str, ...]
+
+
+def _describe(expected: Expected) -> str:
+    if expected.value is None:
+        return "unknown (the unit has no such value)"
+    if isinstance(expected.value, float):
+        return f"{expected.value:.4f} +/- {expected.tolerance:g} {expected.unit or ''}".rstrip()
+    return f"{expected.value!r} {dict(expected.attributes) or ''}".rstrip()
+
+
+def _scaled(expected: Expected, state: State) -> tuple[float, float] | None:
+    """Return the expected value and tolerance in the unit the state is shown in."""
+    assert isinstance(expected.value, (int, float))
+    shown_unit = state.attributes.get("unit_of_measurement")
+    if shown_unit == expected.unit:
+        return float(expected.value), expected.tolerance
+    device_class = state.attributes.get("device_class")
+    try:
+        converter = UNIT_CONVERTERS[SensorDeviceClass(device_class)]
+    except (KeyError, ValueError):
+        return None
+    convert = converter.converter_factory(expected.unit, shown_unit)
+    return convert(float(expected.value)), abs(convert(expected.tolerance) - convert(0.0))
+
+
+def agrees(state: State, expected: Expected) -> bool:
+    """Return True unless `state` shows something the truth rules out."""
+    if state.state in _NOT_SHOWN:
+        return True
+    if expected.value is None:
+        return False
+    if any(state.attributes.get(name) != value for name, value in expected.attributes.items()):
+        return False
+    if isinstance(expected.value, bool):
+        return state.state == ("on" if expected.value else "off")
+    if isinstance(expected.value, str):
+        return state.state == expected.value
+    try:
+        shown = float(state.state)
+    except ValueError:
+        return False
+    scaled = _scaled(expected, state)
+    if scaled is None or not math.isfinite(shown):
+        return False
+    value, tolerance = scaled
+    return abs(shown - value) <= tolerance * (1 + _SLACK) + _SLACK
+
+
+@dataclass
+class _Group[TruthT: (StatusTruth, SettingsTruth)]:
+    """Entities fed by one kind of reading, and the reading they last agreed with."""
+
+    expected: Callable[[str, TruthT], Expected | None]
+    entities: dict[str, str]
+    current: TruthT | None = None
+
+    def judge(
+        self, states: dict[str, State], arrived: Sequence[TruthT]
+    ) -> tuple[list[tuple[str, Expected]], TruthT | None]:
+        """Return the entities no single reading explains, judged by the closest reading."""
+        candidates = [*reversed(arrived), *([self.current] if self.current else [])]
+        best: list[tuple[str, Expected]] | None = None
+        best_truth: TruthT | None = None
+        for truth in candidates:
+            misses = []
+            for entity_id, key in self.entities.items():
+                expected = self.expected(key, truth)
+                if expected is not None and not agrees(states[entity_id], expected):
+                    misses.append((entity_id, expected))
+            if best is None or len(misses) < len(best):
+                best, best_truth = misses, truth
+            if not misses:
+                break
+        if best_truth is None:
+            # No reading at all: nothing may be shown yet.
+            shown = [
+                (entity_id, Expected(None))
+                for entity_id in self.entities
+                if states[entity_id].state not in _NOT_SHOWN
+            ]
+            return shown, None
+        self.current = best_truth
+        return best or [], best_truth
+
+
+class Judge:
+    """Compares every entity of one unit with the truth of the readings behind it."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, radio: RadioUnit, recorder: RecordingUnit
+    ) -> None:
+        """Watch the entities of the config entry `entry_id` for the unit on `radio`."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._radio = radio
+        self._recorder = recorder
+        self._seen_notifications = len(radio.notifications)
+        self._status = _Group[StatusTruth](expected_status, {})
+        self._settings = _Group[SettingsTruth](expected_setting, {})
+        self._rssi: dict[str, str] = {}
+        self.unchecked: list[str] = []
+        self.unavailable: Counter[str] = Counter()
+        self.unknown: Counter[str] = Counter()
+        self.wrong: list[WrongValue] = []
+        self.states_compared = 0
+
+    def track_entities(self) -> None:
+        """Sort the entry's entities by the kind of reading that feeds them."""
+        prefix = f"{format_mac(self._radio.address)}_"
+        entries = er.async_entries_for_config_entry(er.async_get(self._hass), self._entry_id)
+        sample_status = self._recorder_sample_status()
+        sample_settings = self._recorder_sample_settings()
+        for entry in entries:
+            key = entry.unique_id.removeprefix(prefix)
+            if key == "rssi":
+                self._rssi[entry.entity_id] = key
+            elif sample_status is not None and expected_status(key, sample_status) is not None:
+                self._status.entities[entry.entity_id] = key
+            elif sample_settings is not None and expected_setting(key, sample_settings):
+                self._settings.entities[entry.entity_id] = key
+            else:
+                self.unchecked.append(entry.entity_id)
+
+    @property
+    def entity_ids(self) -> list[str]:
+        """Return every entity that is judged."""
+        return [*self._status.entities, *self._settings.entities, *self._rssi]
+
+    def _recorder_sample_status(self) -> StatusTruth | None:
+        return next((kept[-1] for kept in self._recorder.status.values()), None)
+
+    def _recorder_sample_settings(self) -> SettingsTruth | None:
+        return next((kept[-1] for kept in self._recorder.settings.values()), None)
+
+    def observe(self, poll: int, *, polls: int, faults: tuple[str, ...]) -> bool:
+        """Judge every entity now; returns True when every status value is shown.
+
+        `polls`: how many polls ended since the last observation (unavailability is counted
+        per poll); `faults`: the faults that fired since then, named in any wrong value.
+        """
+        notifications = self._radio.notifications
+        stream = b"".join(notifications[self._seen_notifications :])
+        self._seen_notifications = len(notifications)
+        status, settings = self._recorder.readings_in(stream)
+        states: dict[str, State] = {}
+        for entity_id in self.entity_ids:
+            state = self._hass.states.get(entity_id)
+            states[entity_id] = state or State(entity_id, STATE_UNAVAILABLE)
+        misses, reading = self._status.judge(states, status)
+        setting_misses, _ = self._settings.judge(states, settings)
+        misses += setting_misses
+        misses += [
+            (entity_id, expected)
+            for entity_id in self._rssi
+            if not agrees(
+                states[entity_id], expected := Expected(float(self._radio.rssi), 0, "dBm")
+            )
+        ]
+        for entity_id, expected in misses:
+            shown = states[entity_id]
+            self.wrong.append(
+                WrongValue(
+                    poll,
+                    entity_id,
+                    f"{shown.state} {dict(shown.attributes)}",
+                    _describe(expected),
+                    faults,
+                )
+            )
+        healthy = reading is not None
+        for entity_id, state in states.items():
+            self.states_compared += 1
+            if state.state == STATE_UNAVAILABLE:
+                self.unavailable[entity_id] += polls
+            elif state.state == STATE_UNKNOWN:
+                key = self._status.entities.get(entity_id)
+                expected = None if key is None or reading is None else expected_status(key, reading)
+                if expected is not None and expected.value is None:
+                    continue  # nothing to show: unknown is right
+                self.unknown[entity_id] += polls
+            else:
+                continue
+            if entity_id in self._status.entities:
+                healthy = False
+        return healthy
+
+    def switch_contradicts(self, key: str, actual: bool) -> str | None:
+        """Return what the switch `key` shows if that contradicts the unit's `actual` state."""
+        entity_id = self.switch_entity(key)
+        state = self._hass.states.get(entity_id)
+        shown = STATE_UNAVAILABLE if state is None else state.state
+        if shown in ("on", "off") and (shown == "on") != actual:
+            return shown
+        return None
+
+    def switch_entity(self, key: str) -> str:
+        """Return the entity id of the switch `key` (charge_mos, discharge_mos)."""
+        found = er.async_get(self._hass).async_get_entity_id(
+            "switch", "daly_bms", f"{format_mac(self._radio.address)}_{key}"
+        )
+        assert found is not None, f"no switch {key}"
+        return found
