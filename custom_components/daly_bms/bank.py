@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from .alarms import needs_attention, severity
+from .protocol import alarm_severity, needs_attention
 
 # The manual's limit: packs may be connected in parallel when their voltages are within 1 V.
 PARALLEL_LIMIT_V: Final = 1.0
@@ -142,7 +142,7 @@ def summarize(members: Sequence[Member], policy: BankPolicy) -> BankSummary:
         highest_pack=highest_pack,
         ready_to_parallel=_ready(spread, len(voltages), len(members), policy.parallel_limit),
         alarms=alarms,
-        worst_alarm=min(alarms, key=lambda alarm: severity(alarm.alarm), default=None),
+        worst_alarm=min(alarms, key=lambda alarm: alarm_severity(alarm.alarm), default=None),
         problem=problem,
         alarms_complete=alarms_complete,
         charge_mos=_all_on(members, lambda reading: reading.charge_mos),

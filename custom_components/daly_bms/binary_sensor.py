@@ -14,14 +14,13 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .alarms import needs_attention
 from .bank_binary_sensor import async_setup_bank_binary_sensors
 from .bank_coordinator import is_bank
 from .coordinator import DalyConfigEntry
 from .data import DalyData
 from .entity import DalyEntity, DalyEntityDescription
 from .operations import MosSwitch, mos_switchable
-from .protocol import BatteryState, DalyStatus
+from .protocol import BatteryState, DalyStatus, needs_attention
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
 PARALLEL_UPDATES = 0
@@ -43,7 +42,7 @@ def _balancing_attributes(data: DalyData) -> Mapping[str, Any]:
 
 def _mos_read_only(data: DalyData, switch: MosSwitch) -> bool:
     # A bank the unit cannot switch and confirm is shown here; a switch shows the others.
-    return not mos_switchable(data.status) and switch.state(data.status) is not None
+    return not mos_switchable(data.status, switch) and switch.state(data.status) is not None
 
 
 BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (

@@ -174,7 +174,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
 
     async def async_set_mos(self, switch: MosSwitch, on: bool) -> None:
         """Switch a MOSFET bank on the user's explicit request, then show the unit's state."""
-        if not mos_switchable(self.data.status):
+        if not mos_switchable(self.data.status, switch):
             raise unit_error(HomeAssistantError, MOS_NOT_SUPPORTED, self.name)
         try:
             status = await self._link.run(lambda client: switch_mos(client, switch, on))

@@ -18,8 +18,5 @@ class DalyData:
 
     @property
     def stored_energy(self) -> float | None:
-        """Energy left in the pack in Wh (remaining Ah at the present pack voltage)."""
-        status = self.status
-        if status.remaining_capacity is None or status.voltage is None:
-            return None
-        return status.remaining_capacity * status.voltage
+        """Energy left in the pack in Wh, as the protocol derives it from the reading."""
+        return self.status.stored_energy

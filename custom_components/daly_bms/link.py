@@ -28,7 +28,7 @@ from .errors import (
     describe,
     failure_key,
 )
-from .protocol import DalyClient, Dialect
+from .protocol import DalyClient, Dialect, UnitMemory
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -72,9 +72,9 @@ async def async_disconnect(bleak_client: BleakClient, name: str) -> None:
         _LOGGER.debug("%s: disconnect failed: %s", name, describe(err))
 
 
-def new_client(bleak_client: BleakClient) -> DalyClient:
+def new_client(bleak_client: BleakClient, memory: UnitMemory | None = None) -> DalyClient:
     """Wrap a connected link in a protocol client with the integration's timing."""
-    return DalyClient(bleak_client, timeout=REQUEST_TIMEOUT, retries=REQUEST_RETRIES)
+    return DalyClient(bleak_client, timeout=REQUEST_TIMEOUT, retries=REQUEST_RETRIES, memory=memory)
 
 
 class UnitLink:
@@ -90,7 +90,8 @@ class UnitLink:
         self._bleak: BleakClient | None = None
         self._client: DalyClient | None = None
         self.dialect: Dialect | None = None
-        self._status_registers: int | None = None
+        # What the protocol learned about the unit; every connection's client shares it.
+        self._memory = UnitMemory()
         self._shut_down = False
         # Set once an operation got a started client: from then on a request may have
         # reached the unit.
@@ -168,12 +169,9 @@ class UnitLink:
             await async_disconnect(bleak_client, self._name)
             self._raise_if_shut_down()
         self._bleak = bleak_client
-        client = new_client(bleak_client)
-        # Probing what the last connection found first spares a p81 unit (or a D2 unit that
-        # ignores 80-register reads) the other probes' timeouts.
-        self.dialect = await client.start(
-            dialect_hint=self.dialect, status_registers_hint=self._status_registers
-        )
+        client = new_client(bleak_client, self._memory)
+        # The memory makes the client ask in the dialect the last connection found first.
+        self.dialect = await client.start()
         self._client = client
         return client
 
@@ -182,7 +180,6 @@ class UnitLink:
         client, bleak_client = self._client, self._bleak
         self._client = self._bleak = None
         if client is not None:
-            self._status_registers = client.status_registers
             await client.stop()
         if bleak_client is not None:
             await async_disconnect(bleak_client, self._name)
@@ -211,7 +208,6 @@ class UnitLink:
         # a phone app that is waiting for it.
         self._client = self._bleak = None
         if client is not None:
-            self._status_registers = client.status_registers
             # Fails a request in flight now instead of after its timeout.
             self._hass.async_create_background_task(
                 client.stop(), f"daly_bms {self._address} link lost", eager_start=True

@@ -16,7 +16,7 @@ from .protocol import (
     DalySettings,
     DalyStatus,
     DalyTimeoutError,
-    Dialect,
+    MosBank,
 )
 
 _LOGGER = logging.getLogger(__package__)
@@ -28,9 +28,14 @@ class MosSwitch(StrEnum):
     CHARGE = "charge_mos"
     DISCHARGE = "discharge_mos"
 
+    @property
+    def bank(self) -> MosBank:
+        """Return the protocol's name of this bank."""
+        return MosBank.CHARGE if self is MosSwitch.CHARGE else MosBank.DISCHARGE
+
     def state(self, status: DalyStatus) -> bool | None:
         """Return whether this bank is on in `status`; None if the unit did not say."""
-        return status.charge_mos if self is MosSwitch.CHARGE else status.discharge_mos
+        return status.mos(self.bank)
 
     def unknown(self, status: DalyStatus) -> DalyStatus:
         """Return `status` with this bank's state unknown."""
@@ -60,8 +65,10 @@ async def read_versions(client: DalyClient) -> DalyDeviceInfo:
         _LOGGER.debug("versions not read: %s", describe(err))
         if TYPE_CHECKING:
             # UnitLink and the config flow hand out started clients only.
-            assert client.dialect is not None
-        return DalyDeviceInfo(dialect=client.dialect, software_version=None, hardware_version=None)
+            assert client.capabilities is not None
+        return DalyDeviceInfo(
+            capabilities=client.capabilities, software_version=None, hardware_version=None
+        )
 
 
 async def read_settings(client: DalyClient) -> DalySettings | None:
@@ -73,29 +80,28 @@ async def read_settings(client: DalyClient) -> DalySettings | None:
         return None
 
 
-def mos_switchable(status: DalyStatus) -> bool:
-    """Return True when the unit's firmware has a verified MOS write."""
-    return status.dialect is not Dialect.P81
+def mos_switchable(status: DalyStatus, switch: MosSwitch) -> bool:
+    """Return True when the unit's dialect can switch `switch` and confirm it."""
+    return status.capabilities.can_switch(switch.bank)
 
 
 async def switch_mos(client: DalyClient, switch: MosSwitch, on: bool) -> DalyStatus:
     """Switch `switch` to `on` and return the status that shows it.
 
-    When the answer is lost (no echo, no confirming reading) or shows the old state (a
-    reply that may predate the command), the status is read once more: the unit's own
-    word decides. Raises MosNotFollowedError with that status when the bank is not `on`.
+    The protocol judges the write on readings taken after it; when the write failed it
+    hands over the status it read back, or the status is read here: the unit's own word
+    decides. Raises MosNotFollowedError with that status when the bank is not `on`.
     """
     try:
-        if switch is MosSwitch.CHARGE:
-            return await client.set_charge_mos(on)
-        return await client.set_discharge_mos(on)
+        return await client.set_mos(switch.bank, on)
     except DalyCommandError as err:
         confirmed = True
-        _LOGGER.debug("MOS write not followed, reading again: %s", err)
+        status = err.status
+        _LOGGER.debug("MOS write not followed: %s", err)
     except DalyTimeoutError as err:
         confirmed = False
         _LOGGER.debug("MOS write not confirmed, reading again: %s", err)
-    status = await client.read_status()
+        status = err.status or await client.read_status()
     if switch.state(status) is on:
         return status
     raise MosNotFollowedError(status, confirmed=confirmed)

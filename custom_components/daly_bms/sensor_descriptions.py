@@ -27,10 +27,10 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
-from .alarms import ALARM_OPTIONS, NO_ALARM, most_severe
+from .alarms import ALARM_OPTIONS, NO_ALARM
 from .data import DalyData
 from .entity import DalyEntityDescription
-from .protocol import BatteryState, BatteryType, DalySettings
+from .protocol import BatteryState, BatteryType, DalySettings, most_severe
 
 AMPERE_HOURS = "Ah"
 # A sleep time of 65535 s means "never": unknown reads better than 18 hours.

@@ -29,7 +29,7 @@ class DalySwitchEntityDescription(SwitchEntityDescription, DalyEntityDescription
 
 def _switchable(data: DalyData, switch: MosSwitch) -> bool:
     # A bank the unit cannot switch and confirm is a binary sensor instead.
-    return mos_switchable(data.status) and switch.state(data.status) is not None
+    return mos_switchable(data.status, switch) and switch.state(data.status) is not None
 
 
 SWITCHES: tuple[DalySwitchEntityDescription, ...] = (

@@ -1,4 +1,4 @@
-"""Alarm names and the command/request encoders."""
+"""Alarm names and severities, and the command/request encoders."""
 
 from __future__ import annotations
 
@@ -10,21 +10,26 @@ import pytest
 
 from custom_components.daly_bms.protocol import (
     ALARM_NAMES,
-    D2_ALARM_BITS,
-    P81_ALARM_BITS,
+    D2,
+    P81,
+    AlarmSeverity,
     Dialect,
-    balancer_command,
-    charge_mos_command,
-    commands,
+    MosBank,
+    alarm_severity,
+    d2,
     d2_status_request,
     device_info_request,
-    discharge_mos_command,
+    most_severe,
+    needs_attention,
     p81_status_requests,
     settings_request,
 )
-from custom_components.daly_bms.protocol.alarms import alarm_names
+from custom_components.daly_bms.protocol.decode import alarm_names
 
 from .examples import COMMANDS, REQUESTS, with_crc
+
+D2_ALARM_BITS = tuple(alarm.name for alarm in D2.alarms)
+P81_ALARM_BITS = tuple(alarm.name for alarm in P81.alarms)
 
 
 def test_every_d2_bit_has_a_unique_snake_case_name() -> None:
@@ -67,31 +72,29 @@ def test_every_d2_bit_has_a_unique_snake_case_name() -> None:
 )
 def test_d2_bit_positions(bit: int, name: str) -> None:
     assert D2_ALARM_BITS[bit] == name
-    assert alarm_names(1 << bit) == (name,)
+    assert alarm_names(1 << bit, D2_ALARM_BITS) == (name,)
 
 
 def test_alarm_names_of_nothing() -> None:
-    assert alarm_names(0) == ()
+    assert alarm_names(0, D2_ALARM_BITS) == ()
     assert alarm_names(0b101, P81_ALARM_BITS) == ("p81_alarm_bit_0", "p81_alarm_bit_2")
 
 
-@pytest.mark.parametrize(
-    ("encoder", "key"),
-    [
-        (charge_mos_command, "charge"),
-        (discharge_mos_command, "discharge"),
-        (balancer_command, "balancer"),
-    ],
-)
+@pytest.mark.parametrize("bank", list(MosBank))
 @pytest.mark.parametrize("on", [True, False])
-def test_commands_match_notes(encoder: object, key: str, on: bool) -> None:
-    assert encoder(on) == COMMANDS[(key, on)]  # type: ignore[operator]
+def test_mos_commands_match_notes(bank: MosBank, on: bool) -> None:
+    assert D2.mos_command(bank, on) == COMMANDS[(bank.value, on)]
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_balancer_command_matches_notes(on: bool) -> None:
+    assert D2.balancer_command(on) == COMMANDS[("balancer", on)]
 
 
 def test_request_helpers_match_notes() -> None:
     assert d2_status_request() == REQUESTS["status_80"]
     assert d2_status_request(62) == REQUESTS["status_62"]
-    assert commands.d2_mos_temperature_request() == REQUESTS["extra_block"]
+    assert d2.mos_temperature_request() == REQUESTS["extra_block"]
     assert settings_request(Dialect.D2) == REQUESTS["settings"]
     assert device_info_request(Dialect.D2) == REQUESTS["versions"]
     assert p81_status_requests() == (REQUESTS["p81_block1"], REQUESTS["p81_block2"])
@@ -106,20 +109,14 @@ def test_status_request_sizes() -> None:
 
 
 def test_unconfirmed_commands() -> None:
-    assert commands.unconfirmed_set_soc_command(68.0) == with_crc(
-        bytes.fromhex("d2 06 00 a7 02 a8")
-    )
-    assert commands.unconfirmed_restart_command() == with_crc(bytes.fromhex("d2 06 00 f0 00 01"))
-    assert commands.unconfirmed_shutdown_command() == with_crc(bytes.fromhex("d2 06 00 f1 00 01"))
-    assert commands.unconfirmed_zero_current_command() == with_crc(
-        bytes.fromhex("d2 06 00 f2 00 01")
-    )
-    assert commands.unconfirmed_factory_reset_command() == with_crc(
-        bytes.fromhex("d2 06 00 f3 00 01")
-    )
+    assert d2.unconfirmed_set_soc_command(68.0) == with_crc(bytes.fromhex("d2 06 00 a7 02 a8"))
+    assert d2.unconfirmed_restart_command() == with_crc(bytes.fromhex("d2 06 00 f0 00 01"))
+    assert d2.unconfirmed_shutdown_command() == with_crc(bytes.fromhex("d2 06 00 f1 00 01"))
+    assert d2.unconfirmed_zero_current_command() == with_crc(bytes.fromhex("d2 06 00 f2 00 01"))
+    assert d2.unconfirmed_factory_reset_command() == with_crc(bytes.fromhex("d2 06 00 f3 00 01"))
     for soc in (-0.1, 100.1):
         with pytest.raises(ValueError, match="SOC"):
-            commands.unconfirmed_set_soc_command(soc)
+            d2.unconfirmed_set_soc_command(soc)
 
 
 def test_unconfirmed_commands_are_not_reexported() -> None:
@@ -132,7 +129,7 @@ def test_nothing_in_the_integration_calls_an_unconfirmed_command() -> None:
     # The risky writes (SOC set, restart, shutdown, zero current, factory reset) may only be
     # reached by someone calling them on purpose: no module of the shipped integration, the
     # protocol package included, names them or their registers outside their own definitions.
-    integration = Path(commands.__file__).parents[1]
+    integration = Path(d2.__file__).parents[1]
     risky_registers = {
         "REGISTER_SOC",
         "REGISTER_RESTART",
@@ -146,7 +143,7 @@ def test_nothing_in_the_integration_calls_an_unconfirmed_command() -> None:
     }
     unconfirmed = {
         node.name: node
-        for node in trees[Path(commands.__file__)].body
+        for node in trees[Path(d2.__file__)].body
         if isinstance(node, ast.FunctionDef) and node.name.startswith("unconfirmed_")
     }
     assert len(unconfirmed) == 5
@@ -168,3 +165,49 @@ def test_nothing_in_the_integration_calls_an_unconfirmed_command() -> None:
             if risky and id(node) not in inside:
                 offenders.append(f"{path.relative_to(integration)}:{node.lineno}: {name}")
     assert offenders == []
+
+
+# -- severity: what the alarm sensor and the problem sensor rank by -------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "severity"),
+    [
+        ("short_circuit_protection", AlarmSeverity.PROTECTION),
+        ("afe_chip_fault", AlarmSeverity.PROTECTION),
+        ("cell_overvoltage_alarm", AlarmSeverity.PROTECTION),
+        ("discharge_mos_adhesion", AlarmSeverity.PROTECTION),
+        ("cell_overvoltage_warning", AlarmSeverity.WARNING),
+        ("soc_low_warning", AlarmSeverity.WARNING),
+        ("reserved_bit_44", AlarmSeverity.WARNING),
+        ("p81_alarm_bit_3", AlarmSeverity.WARNING),
+        ("mos_off_by_soft_switch", AlarmSeverity.INFORMATIONAL),
+        ("charging_cabinet_offline", AlarmSeverity.INFORMATIONAL),
+        ("vehicle_communication_fault", AlarmSeverity.INFORMATIONAL),
+    ],
+)
+def test_alarm_severity(name: str, severity: AlarmSeverity) -> None:
+    assert alarm_severity(name) is severity
+
+
+def test_every_alarm_has_the_severity_its_name_says() -> None:
+    for name in ALARM_NAMES:
+        if name.endswith("_warning") or name.startswith(("reserved_bit_", "p81_alarm_bit_")):
+            assert alarm_severity(name) is AlarmSeverity.WARNING, name
+        elif name.endswith("_alarm"):
+            assert alarm_severity(name) is AlarmSeverity.PROTECTION, name
+
+
+def test_most_severe_and_needs_attention() -> None:
+    assert most_severe([]) is None
+    assert not needs_attention([])
+    # A MOS switched off on purpose is listed, but is no problem.
+    assert most_severe(["mos_off_by_soft_switch"]) == "mos_off_by_soft_switch"
+    assert not needs_attention(["mos_off_by_soft_switch", "charging_cabinet_offline"])
+    assert needs_attention(["mos_off_by_soft_switch", "reserved_bit_7"])
+    # Protection first, then warnings; the lowest bit first among equals.
+    active = ["mos_off_by_soft_switch", "cell_delta_warning", "pack_undervoltage_alarm"]
+    assert most_severe(active) == "pack_undervoltage_alarm"
+    assert most_severe(["soc_low_warning", "cell_delta_warning"]) == "soc_low_warning"
+    # A name no table knows (a newer firmware) ranks as a warning.
+    assert alarm_severity("something_new") is AlarmSeverity.WARNING

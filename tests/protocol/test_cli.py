@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from pathlib import Path
 import subprocess
 import sys
 import threading
-from typing import Any, ClassVar
+from typing import Any
 
+import bleak
 import pytest
 
-from custom_components.daly_bms.protocol import __main__ as cli
+from custom_components.daly_bms.protocol import D2, BatteryState, DalyStatus, __main__ as cli
+from simulator.radio import RadioRegistry
+from simulator.unit import SimulatedUnit
 
 from .examples import EXAMPLE_A, EXAMPLE_C, EXAMPLE_D, EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK2
-from .fakes import FakeLink, FakeUnit
+from .simlink import make_unit
 from .test_decode import STATUS_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,43 +108,77 @@ def test_decode_settings(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(out)["sleep_time"] == 7200
 
 
-class _ConnectedLink(FakeLink):
-    """FakeLink that also connects like ``BleakClient(address)`` used as a context."""
+def _simulated_bleak_client(unit: SimulatedUnit) -> Callable[..., bleak.BleakClient]:
+    """What `BleakClient(address)` gives the command line: a link to `unit`, on the air."""
+    registry = RadioRegistry()
+    registry.add(unit)
 
-    addresses: ClassVar[list[str]] = []
+    def connect(address: str, **kwargs: Any) -> bleak.BleakClient:
+        assert address == unit.address
+        return bleak.BleakClient(address, backend=registry.peripheral_class(), **kwargs)
 
-    def __init__(self, address: str, **kwargs: Any) -> None:
-        self.addresses.append(address)
-        super().__init__(FakeUnit("d2"))
-
-    async def __aenter__(self) -> _ConnectedLink:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
+    return connect
 
 
 def test_read(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "BleakClient", _ConnectedLink)
-    code, out, err = run_read(capsys, "read", "AA:BB:CC:DD:EE:FF", "--timeout", "0.5")
+    unit = make_unit(cells=4)
+    monkeypatch.setattr(cli, "BleakClient", _simulated_bleak_client(unit))
+    code, out, err = run_read(capsys, "read", unit.address, "--timeout", "0.5")
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert list(data) == STATUS_KEYS
-    assert data["cell_voltages"] == [3.3, 3.31, 3.305, 3.295]
-    assert _ConnectedLink.addresses[-1] == "AA:BB:CC:DD:EE:FF"
+    assert data["cell_voltages"] == [round(volts, 3) for volts in unit.battery.cell_voltages]
 
 
 def test_read_failure(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    class SilentLink(_ConnectedLink):
-        def __init__(self, address: str, **kwargs: Any) -> None:
-            super().__init__(address)
-            self.unit.silent = True
-
-    monkeypatch.setattr(cli, "BleakClient", SilentLink)
-    code, out, err = run_read(capsys, "read", "AA:BB:CC:DD:EE:FF", "--timeout", "0.01")
+    unit = make_unit()
+    unit.force_sleep()
+    monkeypatch.setattr(cli, "BleakClient", _simulated_bleak_client(unit))
+    code, out, err = run_read(capsys, "read", unit.address, "--timeout", "0.01")
     assert code == 1
     assert out == ""
     assert "neither D2 nor p81" in err
+
+
+def test_output_is_rounded_to_register_resolution() -> None:
+    status = DalyStatus(
+        capabilities=D2.capabilities,
+        cell_count=2,
+        cell_voltages=(3.30049, 3.2999),
+        cell_voltage_min=3.2999,
+        cell_voltage_max=3.30049,
+        cell_voltage_delta=0.00059,
+        cell_voltage_avg=3.300195,
+        temperatures=(21.04,),
+        mos_temperature=None,
+        board_temperature=30.06,
+        voltage=6.60049,
+        current=-1.04,
+        soc=50.04,
+        remaining_capacity=10.04,
+        cycles=3,
+        state=BatteryState.DISCHARGING,
+        charge_mos=True,
+        discharge_mos=False,
+        balancing=True,
+        balancing_cells=(1,),
+        balance_current=0.05,
+        alarms=("cell_overvoltage_warning",),
+    )
+    data = cli.status_json(status)
+    assert json.loads(json.dumps(data)) == data
+    assert data["cell_voltages"] == [3.3, 3.3]
+    assert data["cell_voltage_delta"] == 0.001
+    assert data["temperatures"] == [21.0]
+    assert data["mos_temperature"] is None
+    assert data["current"] == -1.0
+    assert data["power"] == -6.9
+    assert data["state"] == "discharging"
+    assert data["balancing_cells"] == [1]
+    assert data["alarms"] == ["cell_overvoltage_warning"]
+    # The status itself keeps full precision: only the printed form rounds.
+    assert status.power == 6.60049 * -1.04
+    assert status.as_dict()["cell_voltages"] == [3.30049, 3.2999]
 
 
 def test_module_entry_point() -> None:

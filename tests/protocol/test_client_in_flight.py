@@ -2,53 +2,52 @@
 
 Real units answer one request at a time and a read reply does not name its register, so a
 second request written before the first answer arrived could be answered out of order or
-not at all. The link here answers late and logs every write and every answer.
+not at all. The simulated unit here answers after a delay and notes, for every request,
+how many answers had arrived before it was written.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Mapping
 
 from custom_components.daly_bms.protocol import DalyClient, Dialect
+from simulator.radio import RadioUnit
 
 from .examples import COMMANDS, REQUESTS
-from .fakes import FakeLink, FakeUnit
-
-if TYPE_CHECKING:
-    from bleak import BleakClient
+from .simlink import SimLink, UnitWrapper, make_unit
 
 ANSWER_DELAY = 0.01
 
 
-class SlowLink(FakeLink):
-    """A link whose answers arrive a little after the write, with a log of both."""
+class CountingUnit(UnitWrapper):
+    """Notes each request with the number of notifications delivered before it."""
 
-    def __init__(self, unit: FakeUnit) -> None:
-        super().__init__(unit)
-        self.log: list[str] = []
+    radio: RadioUnit
 
-    async def write_gatt_char(
-        self, char: object, data: bytes, response: bool | None = None
-    ) -> None:
-        self.log.append("write " + bytes(data).hex())
-        await super().write_gatt_char(char, data, response)  # type: ignore[arg-type]
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.log: list[tuple[bytes, int]] = []
 
-    def push(self, *chunks: bytes) -> None:
-        loop = asyncio.get_running_loop()
-        loop.call_later(ANSWER_DELAY, self._answer, chunks)
-
-    def _answer(self, chunks: tuple[bytes, ...]) -> None:
-        self.log.append("answer")
-        for chunk in chunks:
-            self._deliver(chunk)
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        self.log.append((request, len(self.radio.notifications)))
+        return self.unit.handle_request(request, forced_registers=forced_registers)
 
 
-async def test_concurrent_callers_are_served_one_at_a_time() -> None:
-    link = SlowLink(FakeUnit("d2"))
-    client = DalyClient(cast("BleakClient", link), timeout=2.0)
+async def test_concurrent_callers_are_served_one_at_a_time(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit(cells=4, capacity_ah=105.0, software_version="SW-1.2")
+    model = CountingUnit(unit)
+    link = sim_link(unit, model=model, latency=ANSWER_DELAY)
+    model.radio = link.radio
+    await link.bleak.connect()
+    client = DalyClient(link.bleak, timeout=2.0)
     assert await client.start() is Dialect.D2
-    link.log.clear()
+    model.log.clear()
+    answered = len(link.radio.notifications)
     status, settings, info, _, status_again = await asyncio.gather(
         client.read_status(),
         client.read_settings(),
@@ -57,20 +56,16 @@ async def test_concurrent_callers_are_served_one_at_a_time() -> None:
         client.read_status(),
     )
     # Every answer reached the caller that asked for it.
-    assert status.cell_voltages == status_again.cell_voltages == (3.3, 3.31, 3.305, 3.295)
+    cells = tuple(round(volts, 3) for volts in unit.battery.cell_voltages)
+    assert status.cell_voltages == status_again.cell_voltages == cells
     assert settings.rated_capacity == 105.0
     assert info.software_version == "SW-1.2"
-    # No write went out while an answer was still awaited.
-    assert link.log == [
-        "write " + REQUESTS["status_80"].hex(),
-        "answer",
-        "write " + REQUESTS["settings"].hex(),
-        "answer",
-        "write " + REQUESTS["versions"].hex(),
-        "answer",
-        "write " + COMMANDS[("balancer", False)].hex(),
-        "answer",
-        "write " + REQUESTS["status_80"].hex(),
-        "answer",
+    # In order, and no request went out while an answer was still awaited.
+    assert model.log == [
+        (REQUESTS["status_80"], answered),
+        (REQUESTS["settings"], answered + 1),
+        (REQUESTS["versions"], answered + 2),
+        (COMMANDS[("balancer", False)], answered + 3),
+        (REQUESTS["status_80"], answered + 4),
     ]
     await client.stop()

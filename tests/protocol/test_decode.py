@@ -10,7 +10,6 @@ from custom_components.daly_bms.protocol import (
     BatteryState,
     BatteryType,
     DalyFrameError,
-    DalyStatus,
     Dialect,
     decode_device_info,
     decode_settings,
@@ -328,45 +327,6 @@ def test_p81_device_info_and_empty_strings() -> None:
     assert info.dialect is Dialect.P81
     assert info.software_version == "V2.3.1"
     assert info.hardware_version is None
-
-
-def test_status_as_dict_rounds_and_is_json_ready() -> None:
-    status = DalyStatus(
-        dialect=Dialect.D2,
-        cell_count=2,
-        cell_voltages=(3.30049, 3.2999),
-        cell_voltage_min=3.2999,
-        cell_voltage_max=3.30049,
-        cell_voltage_delta=0.00059,
-        cell_voltage_avg=3.300195,
-        temperatures=(21.04,),
-        mos_temperature=None,
-        board_temperature=30.06,
-        voltage=6.60049,
-        current=-1.04,
-        power=-6.864,
-        soc=50.04,
-        remaining_capacity=10.04,
-        cycles=3,
-        state=BatteryState.DISCHARGING,
-        charge_mos=True,
-        discharge_mos=False,
-        balancing=True,
-        balancing_cells=(1,),
-        balance_current=0.05,
-        alarms=("cell_overvoltage_warning",),
-    )
-    data = status.as_dict()
-    assert json.loads(json.dumps(data)) == data
-    assert data["cell_voltages"] == [3.3, 3.3]
-    assert data["cell_voltage_delta"] == 0.001
-    assert data["temperatures"] == [21.0]
-    assert data["mos_temperature"] is None
-    assert data["current"] == -1.0
-    assert data["power"] == -6.9
-    assert data["state"] == "discharging"
-    assert data["balancing_cells"] == [1]
-    assert data["alarms"] == ["cell_overvoltage_warning"]
 
 
 STATUS_KEYS = [

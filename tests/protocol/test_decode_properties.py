@@ -9,14 +9,13 @@ from hypothesis import given, settings, strategies as st
 
 from custom_components.daly_bms.protocol import (
     DalyError,
-    DalyStatus,
     decode_device_info,
     decode_settings,
     decode_status,
 )
-from custom_components.daly_bms.protocol.tables import PLAUSIBLE
 
 from .examples import read_reply, with_crc
+from .test_fuzz import assert_plausible
 
 
 @settings(max_examples=500, deadline=None)
@@ -35,15 +34,6 @@ def _decode_everything(first: bytes, second: bytes | None) -> None:
             call()
 
 
-def _assert_plausible(status: DalyStatus) -> None:
-    """No impossible value ever leaves the decoder."""
-    for field, low, high in PLAUSIBLE:
-        value = getattr(status, field)
-        assert value is None or low <= value <= high, (field, value)
-    assert all(cell is None or 0.0 <= cell <= 5.0 for cell in status.cell_voltages)
-    assert all(probe is None or -39.0 <= probe <= 150.0 for probe in status.temperatures)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from([62, 80]),
@@ -54,7 +44,7 @@ def test_any_register_values_decode(count: int, registers: list[int]) -> None:
     assert status.cell_count is None or 1 <= status.cell_count <= 32
     assert len(status.cell_voltages) == (status.cell_count or 0)
     assert len(status.temperatures) <= 8
-    _assert_plausible(status)
+    assert_plausible(status)
     assert json.dumps(status.as_dict())
 
 
@@ -69,7 +59,7 @@ def test_impossible_scalars_become_none(cells: list[int], rest: list[int]) -> No
     registers[0x32] = 4  # temperature probes
     registers[0x20:0x24] = [60, 61, 62, 63]
     status = decode_status(read_reply(0xD2, registers))
-    _assert_plausible(status)
+    assert_plausible(status)
     soc = registers[0x2A] / 10
     assert status.soc == (soc if soc <= 100 else None)
 
@@ -104,6 +94,6 @@ def test_random_frames_with_valid_crc_only_raise_protocol_errors(
 )
 def test_any_p81_register_values_decode(block1: list[int], block2: list[int]) -> None:
     status = decode_status(read_reply(0x51, block1), read_reply(0x51, block2))
-    _assert_plausible(status)
+    assert_plausible(status)
     assert status.cell_count is None or 1 <= status.cell_count <= 48
     assert set(status.alarms) <= {f"p81_alarm_bit_{bit}" for bit in range(32)}

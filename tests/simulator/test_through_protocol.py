@@ -22,6 +22,7 @@ from custom_components.daly_bms.protocol import (
     DalyNotSupportedError,
     DalyTimeoutError,
     Dialect,
+    MosBank,
     __main__ as cli,
     d2_status_request,
     decode_device_info,
@@ -276,16 +277,16 @@ async def test_client_reads_and_switches_a_d2_unit(mtu: int, cells: int) -> None
     assert await daly.read_device_info() == truth_device_info(unit)
 
     # Switching a MOS off stops the current it carries; on lets it flow again.
-    status = await daly.set_discharge_mos(False)
+    status = await daly.set_mos(MosBank.DISCHARGE, False)
     assert (status.discharge_mos, status.current) == (False, 0.0)
     assert unit.battery.current == 0.0
     assert status == truth_status(unit)
-    status = await daly.set_discharge_mos(True)
+    status = await daly.set_mos(MosBank.DISCHARGE, True)
     assert (status.discharge_mos, status.current) == (True, -20.0)
     unit.set_current(12.5)
-    status = await daly.set_charge_mos(False)
+    status = await daly.set_mos(MosBank.CHARGE, False)
     assert (status.charge_mos, status.current, status.state) == (False, 0.0, BatteryState.IDLE)
-    status = await daly.set_charge_mos(True)
+    status = await daly.set_mos(MosBank.CHARGE, True)
     assert (status.charge_mos, status.current) == (True, 12.5)
     assert status == truth_status(unit)
 
@@ -326,7 +327,7 @@ async def test_client_detects_and_reads_a_p81_unit() -> None:
     # MOS switching is unverified on p81: the client refuses before anything is sent.
     sent = len(radio.requests)
     with pytest.raises(DalyNotSupportedError):
-        await daly.set_charge_mos(False)
+        await daly.set_mos(MosBank.CHARGE, False)
     assert len(radio.requests) == sent
     assert unit.battery.charge_mos is True
     await daly.stop()
@@ -387,4 +388,4 @@ def test_command_line_read_prints_the_truth(
     worker.join()
     out, err = capsys.readouterr()
     assert (result, err) == ([0], "")
-    assert json.loads(out) == truth_status(unit).as_dict()
+    assert json.loads(out) == cli.status_json(truth_status(unit))

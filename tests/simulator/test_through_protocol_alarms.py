@@ -16,7 +16,7 @@ from custom_components.daly_bms.protocol import (
     BatteryState,
     DalyStatus,
     Dialect,
-    commands,
+    d2,
     decode_settings,
     encode_write_single,
     settings_request,
@@ -102,7 +102,7 @@ def _then(*steps: Callable[[SimulatedUnit], None]) -> Callable[[SimulatedUnit], 
 def _soc(percent: float) -> Callable[[SimulatedUnit], None]:
     # The unconfirmed SOC command, sent to the simulator only: it checks that encoder too.
     def apply(unit: SimulatedUnit) -> None:
-        request = commands.unconfirmed_set_soc_command(percent)
+        request = d2.unconfirmed_set_soc_command(percent)
         if is_p81(unit):
             request = encode_write_single(0x81, 0xA7 + 0x80, int.from_bytes(request[4:6], "big"))
         ask(unit, request)

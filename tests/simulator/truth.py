@@ -16,6 +16,7 @@ from custom_components.daly_bms.protocol import (
     DalySettings,
     DalyStatus,
     Dialect,
+    capabilities_of,
     d2_status_request,
     decode_status,
     encode_write_single,
@@ -143,7 +144,7 @@ def truth_status(unit: SimulatedUnit, registers: int = 80) -> DalyStatus:
     mos_sensor = unit.bms.has_mos_sensor
     d2_80 = not p81 and registers == 80
     return DalyStatus(
-        dialect=Dialect.P81 if p81 else Dialect.D2,
+        capabilities=capabilities_of(Dialect.P81 if p81 else Dialect.D2),
         cell_count=battery.cell_count,
         cell_voltages=tuple(mv / 1000 for mv in cells),
         cell_voltage_min=min(cells) / 1000,
@@ -158,7 +159,6 @@ def truth_status(unit: SimulatedUnit, registers: int = 80) -> DalyStatus:
         board_temperature=float(round(battery.board_temperature)) if extended else None,
         voltage=voltage,
         current=current,
-        power=round(voltage * current, 2),
         soc=round(battery.soc * 10) / 10,
         remaining_capacity=round(battery.remaining_ah * 10) / 10,
         cycles=battery.cycles,
@@ -265,7 +265,7 @@ def assert_settings_drive_the_simulator(settings: DalySettings, unit: SimulatedU
 
 def truth_device_info(unit: SimulatedUnit) -> DalyDeviceInfo:
     return DalyDeviceInfo(
-        dialect=Dialect.P81 if is_p81(unit) else Dialect.D2,
+        capabilities=capabilities_of(Dialect.P81 if is_p81(unit) else Dialect.D2),
         software_version=unit.firmware.software_version or None,
         hardware_version=unit.firmware.hardware_version or None,
     )
@@ -291,7 +291,12 @@ def decoded_statuses(unit: SimulatedUnit) -> dict[int, DalyStatus]:
 def assert_status_is_truth(unit: SimulatedUnit) -> list[DalyStatus]:
     statuses = decoded_statuses(unit)
     for registers, status in statuses.items():
-        assert status == truth_status(unit, registers), f"{unit.dialect} {registers} registers"
+        truth = truth_status(unit, registers)
+        assert status == truth, f"{unit.dialect} {registers} registers"
+        # Power is not sent with its sign: it comes from voltage and current.
+        assert truth.voltage is not None
+        assert truth.current is not None
+        assert status.power == truth.voltage * truth.current
     return list(statuses.values())
 
 

@@ -16,19 +16,45 @@ from collections.abc import Sequence
 import json
 import re
 import sys
-from typing import Any
+from typing import Any, Final
 
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from .client import DEFAULT_TIMEOUT, DalyClient
-from .decode import decode_settings, decode_status
+from .client import DalyClient
+from .const import DEFAULT_TIMEOUT
+from .dialects import decode_settings, decode_status
 from .errors import DalyError, DalyFrameError
+from .models import DalySettings, DalyStatus
 
 EXIT_ERROR = 1
 EXIT_BAD_FRAME = 2
 
 _SEPARATORS = re.compile(r"[\s.:]+")
+
+# Digits printed per field: the resolution of the register each value comes from. The
+# decoder keeps full precision; only this output rounds.
+_STATUS_DIGITS: Final = {
+    "cell_voltages": 3,
+    "cell_voltage_min": 3,
+    "cell_voltage_max": 3,
+    "cell_voltage_delta": 3,
+    "cell_voltage_avg": 3,
+    "temperatures": 1,
+    "mos_temperature": 1,
+    "board_temperature": 1,
+    "voltage": 3,
+    "current": 1,
+    "power": 1,
+    "soc": 1,
+    "remaining_capacity": 1,
+}
+_SETTINGS_DIGITS: Final = {
+    "rated_capacity": 1,
+    "cell_reference_voltage": 3,
+    "balancing_start_voltage": 3,
+    "balancing_start_delta": 3,
+}
 
 
 def parse_hex(text: str) -> bytes:
@@ -41,6 +67,32 @@ def parse_hex(text: str) -> bytes:
         raise DalyFrameError(f"not hexadecimal: {text!r}") from None
 
 
+def _rounded(value: Any, digits: int) -> Any:
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, list):
+        return [_rounded(item, digits) for item in value]
+    return value
+
+
+def status_json(status: DalyStatus) -> dict[str, Any]:
+    """Return the status as the command line prints it, rounded to register resolution."""
+    return {
+        key: _rounded(value, _STATUS_DIGITS[key]) if key in _STATUS_DIGITS else value
+        for key, value in status.as_dict().items()
+    }
+
+
+def settings_json(settings: DalySettings) -> dict[str, Any]:
+    """Return the settings as the command line prints them, rounded to register resolution."""
+    result: dict[str, Any] = {}
+    for key, value in settings.as_dict().items():
+        # Cell limits are millivolt registers, the rest tenths or whole units.
+        digits = _SETTINGS_DIGITS.get(key, 3 if key.startswith("cell_") else 1)
+        result[key] = _rounded(value, digits)
+    return result
+
+
 async def _read(address: str, reply_timeout: float) -> dict[str, Any]:
     async with BleakClient(address) as bleak_client:
         client = DalyClient(bleak_client, timeout=reply_timeout)
@@ -49,7 +101,7 @@ async def _read(address: str, reply_timeout: float) -> dict[str, Any]:
             status = await client.read_status()
         finally:
             await client.stop()
-    return status.as_dict()
+    return status_json(status)
 
 
 def _print_json(data: dict[str, Any]) -> None:
@@ -84,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         frame = parse_hex(args.frame)
         if args.command == "decode-settings":
-            _print_json(decode_settings(frame).as_dict())
+            _print_json(settings_json(decode_settings(frame)))
         else:
             block2 = None if args.block2 is None else parse_hex(args.block2)
-            _print_json(decode_status(frame, block2).as_dict())
+            _print_json(status_json(decode_status(frame, block2)))
     except DalyFrameError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_FRAME

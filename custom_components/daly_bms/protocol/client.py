@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from contextlib import suppress
 import logging
 from typing import TYPE_CHECKING, Final
@@ -11,85 +10,39 @@ from typing import TYPE_CHECKING, Final
 from bleak.exc import BleakError
 from bleak.uuids import normalize_uuid_str
 
-from .commands import (
-    D2_STATUS_REGISTERS,
-    D2_STATUS_REGISTERS_SHORT,
-    balancer_command,
-    charge_mos_command,
-    d2_status_request,
-    device_info_request,
-    discharge_mos_command,
-    p81_status_requests,
-    settings_request,
-)
-from .decode import decode_device_info, decode_settings, decode_status
+from .const import CHARACTERISTIC_PAIRS, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from .dialects import DIALECTS, DialectSpec, dialect_spec
 from .errors import (
     DalyCommandError,
     DalyConnectionError,
+    DalyNotRecognizedError,
     DalyNotSupportedError,
     DalyTimeoutError,
 )
-from .frames import (
-    D2_ADDRESS,
-    FUNCTION_READ,
-    FUNCTION_WRITE_MULTIPLE,
-    P81_REPLY_ADDRESS,
-    Frame,
-    FrameAssembler,
-)
-from .models import DalyDeviceInfo, DalySettings, DalyStatus, Dialect
+from .frames import Frame, FrameAssembler
+from .memory import UnitMemory
 
 if TYPE_CHECKING:
     from bleak import BleakClient
     from bleak.backends.characteristic import BleakGATTCharacteristic
 
+    from .dialect import Matcher
+    from .models import Capabilities, DalyDeviceInfo, DalySettings, DalyStatus, Dialect, MosBank
+
 _LOGGER = logging.getLogger(__name__)
-
-
-def _uuid16(short: str) -> str:
-    return f"0000{short}-0000-1000-8000-00805f9b34fb"
-
-
-SERVICE_UUID: Final = _uuid16("fff0")
-NOTIFY_UUID: Final = _uuid16("fff1")
-WRITE_UUID: Final = _uuid16("fff2")
-ALT_SERVICE_UUID: Final = _uuid16("ff00")
-ALT_NOTIFY_UUID: Final = _uuid16("ff01")
-ALT_WRITE_UUID: Final = _uuid16("ff02")
-_CHARACTERISTIC_PAIRS: Final = ((NOTIFY_UUID, WRITE_UUID), (ALT_NOTIFY_UUID, ALT_WRITE_UUID))
-
-DEFAULT_TIMEOUT: Final = 3.0
-DEFAULT_RETRIES: Final = 2
 
 # Link failures surface as BleakError from bleak itself, but as OSError / EOFError from
 # some backends and proxies when the peer disappears mid-call.
 _LINK_ERRORS: Final = (BleakError, OSError, EOFError)
 
-type _Matcher = Callable[[Frame], bool]
+# Readings taken after a MOS write before it counts as not followed. A read reply does not
+# name its request: a late reply to an earlier read can answer one or two of them, so the
+# write is refused only when readings after those agree.
+MOS_CONFIRM_READS: Final = 3
 
 
-def _reply_matcher(request: bytes) -> _Matcher:
-    """Describe the only frame that answers ``request``."""
-    reply_address = D2_ADDRESS if request[0] == D2_ADDRESS else P81_REPLY_ADDRESS
-    function = request[1]
-    if function == FUNCTION_READ:
-        # Read replies do not name their register; the count tells them apart, and no two
-        # reads this client sends to one dialect share a count.
-        count = int.from_bytes(request[4:6], "big")
-        return lambda frame: (
-            frame.address == reply_address
-            and frame.function == FUNCTION_READ
-            and frame.register_count == count
-        )
-    if function == FUNCTION_WRITE_MULTIPLE:
-        echoed = request[2:6]
-        return lambda frame: (
-            frame.address == reply_address
-            and frame.function == FUNCTION_WRITE_MULTIPLE
-            and frame.raw[2:6] == echoed
-        )
-    # A single-register write is acknowledged by an exact echo.
-    return lambda frame: frame.raw == request
+def _on_off(on: bool) -> str:
+    return "on" if on else "off"
 
 
 class DalyClient:
@@ -101,8 +54,13 @@ class DalyClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
+        memory: UnitMemory | None = None,
     ) -> None:
-        """Wrap ``client``, which the caller connects and disconnects."""
+        """Wrap ``client``, which the caller connects and disconnects.
+
+        ``memory``: what earlier connections learned about this unit; pass the same one
+        to the client of every connection to the unit, it is updated as the unit answers.
+        """
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         if retries < 0:
@@ -110,35 +68,36 @@ class DalyClient:
         self._client = client
         self._timeout = timeout
         self._attempts = retries + 1
+        self._memory = memory if memory is not None else UnitMemory()
         self._lock = asyncio.Lock()
-        self._assembler = FrameAssembler()
-        self._dialect: Dialect | None = None
-        self._status_registers = D2_STATUS_REGISTERS
+        self._spec: DialectSpec | None = None
+        self._asking: DialectSpec = DIALECTS[0]
+        self._assembler: FrameAssembler = self._asking.new_assembler()
         self._notify_char: BleakGATTCharacteristic | None = None
         self._write_char: BleakGATTCharacteristic | None = None
-        self._waiter: tuple[_Matcher, asyncio.Future[Frame]] | None = None
+        self._waiter: tuple[Matcher, asyncio.Future[Frame]] | None = None
+
+    @property
+    def memory(self) -> UnitMemory:
+        """Return what is known about the unit, across connections."""
+        return self._memory
 
     @property
     def dialect(self) -> Dialect | None:
         """Dialect detected by start(), None before."""
-        return self._dialect
+        return None if self._spec is None else self._spec.dialect
 
     @property
-    def status_registers(self) -> int:
-        """D2 status registers read per update on this connection (80, or 62 if refused)."""
-        return self._status_registers
+    def capabilities(self) -> Capabilities | None:
+        """What the unit's dialect reports and can change; None before start()."""
+        return None if self._spec is None else self._spec.capabilities
 
-    async def start(
-        self,
-        *,
-        dialect_hint: Dialect | None = None,
-        status_registers_hint: int | None = None,
-    ) -> Dialect:
-        """Subscribe to notifications and detect the dialect (D2 first, then p81).
+    async def start(self) -> Dialect:
+        """Subscribe to notifications and find the unit's dialect.
 
-        The hints (what an earlier connection found: ``dialect`` and ``status_registers``)
-        are probed first, so a p81 unit, or a D2 unit that ignores 80-register reads, does
-        not sit through the other probes' timeouts on every reconnect.
+        The dialect the memory names is asked first, then the others in registry order,
+        so a unit does not sit through the other dialects' timeouts on every reconnect.
+        Raises DalyNotRecognizedError when the unit answers none of them.
         """
         notify_char, write_char = self._find_characteristics()
         try:
@@ -148,11 +107,13 @@ class DalyClient:
         self._notify_char = notify_char
         self._write_char = write_char
         try:
-            self._dialect = await self._detect_dialect(dialect_hint, status_registers_hint)
+            spec = await self._detect()
         except BaseException:
             await self.stop()
             raise
-        return self._dialect
+        self._spec = spec
+        self._memory.dialect = spec.dialect
+        return spec.dialect
 
     async def stop(self) -> None:
         """Unsubscribe from notifications, ignoring errors; the caller disconnects."""
@@ -168,66 +129,79 @@ class DalyClient:
         self._assembler.reset()
 
     async def read_status(self) -> DalyStatus:
-        """Read and decode one realtime snapshot."""
-        if self._require_dialect() is Dialect.P81:
-            block1_request, block2_request = p81_status_requests()
-            block1 = await self._request(block1_request)
-            block2 = await self._request(block2_request)
-            return decode_status(block1, block2)
-        try:
-            frame = await self._request(d2_status_request(self._status_registers))
-        except DalyTimeoutError:
-            if self._status_registers == D2_STATUS_REGISTERS_SHORT:
-                raise
-            # Firmware without the extended block ignores the 80-register read entirely.
-            frame = await self._request(d2_status_request(D2_STATUS_REGISTERS_SHORT), attempts=1)
-            _LOGGER.debug("unit ignores 80-register status reads; using 62")
-            self._status_registers = D2_STATUS_REGISTERS_SHORT
-        return decode_status(frame)
+        """Read one realtime snapshot; values the unit's settings or history rule out are None."""
+        status = await self._require_spec().read_status(self._request, self._memory)
+        return self._memory.guard.check(status)
 
     async def read_settings(self) -> DalySettings:
-        """Read and decode the settings block."""
-        return decode_settings(await self._request(settings_request(self._require_dialect())))
+        """Read and decode the settings block (and judge later readings against it)."""
+        spec = self._require_spec()
+        settings = spec.decode_settings(await self._request(spec.settings_request()))
+        self._memory.settings = settings
+        return settings
 
     async def read_device_info(self) -> DalyDeviceInfo:
         """Read the software and hardware version strings."""
-        dialect = self._require_dialect()
-        return decode_device_info(await self._request(device_info_request(dialect)))
+        spec = self._require_spec()
+        return spec.decode_device_info(await self._request(spec.device_info_request()))
 
-    async def set_charge_mos(self, on: bool) -> DalyStatus:
-        """Switch the charge MOSFET and return the status that confirms it."""
-        return await self._switch_mos(charge_mos_command(on), "charge", on)
+    async def set_mos(self, bank: MosBank, on: bool) -> DalyStatus:
+        """Switch a MOSFET bank and return a status read afterwards that shows it switched.
 
-    async def set_discharge_mos(self, on: bool) -> DalyStatus:
-        """Switch the discharge MOSFET and return the status that confirms it."""
-        return await self._switch_mos(discharge_mos_command(on), "discharge", on)
+        Raises DalyNotSupportedError (nothing sent) if the dialect cannot switch `bank`,
+        DalyCommandError if fresh readings agree the unit did not follow, and
+        DalyTimeoutError if the unit did not answer; both carry the status read back in
+        ``status`` when one could be read.
+        """
+        spec = self._require_spec()
+        if not spec.capabilities.can_switch(bank):
+            raise DalyNotSupportedError(f"{bank} MOS switching is not verified for {spec.label}")
+        try:
+            await self._request(spec.mos_command(bank, on))
+        except DalyTimeoutError as lost:
+            # The write or its echo was lost: only the unit's status can tell which.
+            try:
+                status = await self._confirm_mos(bank, on)
+            except DalyCommandError as err:
+                raise DalyTimeoutError(
+                    f"no echo to switching the {bank} MOS {_on_off(on)}; it is {_on_off(not on)}",
+                    status=err.status,
+                ) from lost
+            except DalyTimeoutError:
+                raise lost from None
+            _LOGGER.debug("%s MOS write echo lost, but the unit switched", bank)
+            return status
+        return await self._confirm_mos(bank, on)
 
     async def set_balancer(self, on: bool) -> None:
         """Switch the active balancer; returns once the unit echoes the command."""
-        self._require_d2_write("balancer")
-        await self._request(balancer_command(on))
+        spec = self._require_spec()
+        if not spec.capabilities.balancer_switch:
+            raise DalyNotSupportedError(f"balancer switching is not verified for {spec.label}")
+        await self._request(spec.balancer_command(on))
 
-    async def _switch_mos(self, command: bytes, which: str, on: bool) -> DalyStatus:
-        self._require_d2_write(f"{which} MOS")
-        await self._request(command)
-        status = await self.read_status()
-        actual = status.charge_mos if which == "charge" else status.discharge_mos
-        if actual is not on:
-            raise DalyCommandError(
-                f"{which} MOS stayed {'on' if actual else 'off'} after switching it "
-                f"{'on' if on else 'off'}",
-                status=status,
-            )
-        return status
+    async def _confirm_mos(self, bank: MosBank, on: bool) -> DalyStatus:
+        """Read the status until it shows `bank` at `on`, a bounded number of times."""
+        status: DalyStatus | None = None
+        for _ in range(MOS_CONFIRM_READS):
+            try:
+                status = await self.read_status()
+            except DalyTimeoutError as err:
+                err.status = err.status or status
+                raise
+            if status.mos(bank) is on:
+                return status
+            _LOGGER.debug("%s MOS still %s after the write", bank, _on_off(not on))
+        assert status is not None
+        raise DalyCommandError(
+            f"{bank} MOS stayed {_on_off(not on)} after switching it {_on_off(on)}",
+            status=status,
+        )
 
-    def _require_dialect(self) -> Dialect:
-        if self._dialect is None:
+    def _require_spec(self) -> DialectSpec:
+        if self._spec is None:
             raise DalyConnectionError("start() has not been called on this connection")
-        return self._dialect
-
-    def _require_d2_write(self, what: str) -> None:
-        if self._require_dialect() is not Dialect.D2:
-            raise DalyNotSupportedError(f"{what} switching is not verified for p81 units")
+        return self._spec
 
     def _find_characteristics(self) -> tuple[BleakGATTCharacteristic, BleakGATTCharacteristic]:
         try:
@@ -238,35 +212,34 @@ class DalyClient:
         for service in services:
             for characteristic in service.characteristics:
                 by_uuid.setdefault(normalize_uuid_str(characteristic.uuid), characteristic)
-        for notify_uuid, write_uuid in _CHARACTERISTIC_PAIRS:
+        for notify_uuid, write_uuid in CHARACTERISTIC_PAIRS:
             if notify_uuid in by_uuid and write_uuid in by_uuid:
                 return by_uuid[notify_uuid], by_uuid[write_uuid]
         raise DalyConnectionError("no Daly notify/write characteristics (FFF1/FFF2, FF01/FF02)")
 
-    async def _detect_dialect(self, hint: Dialect | None, registers_hint: int | None) -> Dialect:
-        d2_full = (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS), self._attempts)
-        # A unit that ignored every 80-register read but is awake answers this at once.
-        d2_short = (Dialect.D2, d2_status_request(D2_STATUS_REGISTERS_SHORT), 1)
-        p81 = (Dialect.P81, p81_status_requests()[0], self._attempts)
-        probes = [d2_full, d2_short, p81]
-        if hint is Dialect.P81:
-            probes = [p81, d2_full, d2_short]
-        elif hint is Dialect.D2 and registers_hint == D2_STATUS_REGISTERS_SHORT:
-            probes = [(*d2_short[:2], self._attempts), d2_full, p81]
-        for dialect, request, attempts in probes:
-            try:
-                frame = await self._request(request, attempts=attempts)
-            except DalyTimeoutError:
-                continue
-            if dialect is Dialect.D2:
-                self._status_registers = frame.register_count
-            _LOGGER.debug("%s dialect, %d status registers", dialect, frame.register_count)
-            return dialect
-        raise DalyNotSupportedError("the unit answers neither D2 nor p81 reads")
+    async def _detect(self) -> DialectSpec:
+        order = list(DIALECTS)
+        if self._memory.dialect is not None:
+            known = dialect_spec(self._memory.dialect)
+            order.remove(known)
+            order.insert(0, known)
+        for spec in order:
+            self._ask_in(spec)
+            if await spec.detect(self._request, self._memory):
+                _LOGGER.debug("the unit answers in the %s dialect", spec.label)
+                return spec
+        raise DalyNotRecognizedError(
+            f"the unit answers neither {' nor '.join(spec.label for spec in DIALECTS)} reads"
+        )
+
+    def _ask_in(self, spec: DialectSpec) -> None:
+        if spec is not self._asking:
+            self._asking = spec
+            self._assembler = spec.new_assembler()
 
     async def _request(self, request: bytes, *, attempts: int | None = None) -> Frame:
         """Send ``request`` and return its answer, resending on silence."""
-        matcher = _reply_matcher(request)
+        matcher = (self._spec or self._asking).reply_matcher(request)
         loop = asyncio.get_running_loop()
         async with self._lock:
             for attempt in range(1, (attempts or self._attempts) + 1):
@@ -298,10 +271,16 @@ class DalyClient:
     def _on_notification(self, _sender: BleakGATTCharacteristic, data: bytearray) -> None:
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("<- %s", data.hex(" "))
-        frames = self._assembler.feed(data)
         waiter = self._waiter
-        for frame in frames:
+        answer: Frame | None = None
+        for frame in self._assembler.feed(data):
             if waiter is not None and not waiter[1].done() and waiter[0](frame):
-                waiter[1].set_result(frame)
+                if answer is not None:
+                    # Two answers in one notification: the earlier one is a late reply
+                    # to a request given up on; the newest is the one to this request.
+                    _LOGGER.debug("skipping an older reply %s", answer.raw.hex(" "))
+                answer = frame
             else:
                 _LOGGER.debug("ignoring unexpected frame %s", frame.raw.hex(" "))
+        if answer is not None and waiter is not None:
+            waiter[1].set_result(answer)

@@ -1,47 +1,135 @@
-"""Turn checked frames into DalyStatus / DalySettings / DalyDeviceInfo."""
+"""The table-driven decoder: register layouts as data, and one walk over them.
+
+A dialect describes where it keeps each value (`StatusLayout`, `SettingsLayout`,
+`VersionLayout`); the functions here turn a tuple of register values into a DalyStatus,
+DalySettings or DalyDeviceInfo. Every value passes the bounds of `plausibility.BOUNDS` on
+the way; one that fails is None, never a number.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import logging
 import struct
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from .alarms import alarm_names
-from .crc import crc16_modbus
+from .const import FUNCTION_READ, TEMPERATURE_OFFSET
+from .derived import cell_summary
 from .errors import DalyFrameError
-from .frames import D2_ADDRESS, FUNCTION_READ, P81_REPLY_ADDRESS, Frame, parse_frame
-from .models import DalyDeviceInfo, DalySettings, DalyStatus, Dialect
-from .tables import (
-    BATTERY_TYPES,
-    D2_SETTINGS,
-    D2_STATUS_62,
-    D2_STATUS_80,
-    D2_VERSIONS,
-    MAX_CELL_MV,
-    MAX_TEMPERATURE_RAW,
-    P81_BLOCK1,
-    P81_BLOCK2,
-    P81_SETTINGS,
-    P81_STATUS,
-    P81_VERSIONS,
-    PLAUSIBLE,
-    STATES,
-    TEMPERATURE_OFFSET,
-    StatusLayout,
+from .frames import Frame, parse_frame
+from .models import (
+    BatteryState,
+    BatteryType,
+    Capabilities,
+    DalyDeviceInfo,
+    DalySettings,
+    DalyStatus,
 )
+from .plausibility import BOUNDS, NO_LIMITS, UnitLimits
 
 _LOGGER = logging.getLogger(__name__)
 
-_D2_STATUS: Final = {
-    D2_STATUS_62.registers: (D2_STATUS_62, D2_STATUS_62.unpacker()),
-    D2_STATUS_80.registers: (D2_STATUS_80, D2_STATUS_80.unpacker()),
-}
-_D2_STATUS_BY_LENGTH: Final = {2 * registers: entry for registers, entry in _D2_STATUS.items()}
-_P81_BLOCK1_STRUCT: Final = struct.Struct(f">{P81_BLOCK1[1]}H")
-_P81_BLOCK2_STRUCT: Final = struct.Struct(f">{P81_BLOCK2[1]}H")
-# p81 never reads register 0x40; a zero keeps the flat tuple indexed by register number.
-_P81_GAP: Final = (0,) * (P81_BLOCK2[0] - P81_BLOCK1[1])
-_SETTINGS_STRUCT: Final = struct.Struct(f">{D2_SETTINGS.registers}H")
+STATES: Final = {0: BatteryState.IDLE, 1: BatteryState.CHARGING, 2: BatteryState.DISCHARGING}
+BATTERY_TYPES: Final = {0: BatteryType.LIFEPO4, 1: BatteryType.LI_ION, 2: BatteryType.LTO}
+MILLIVOLTS: Final = 1000
+TENTHS: Final = 10
+
+
+class Scaled(NamedTuple):
+    """``(raw - offset) / divisor``; a raw value listed in ``absent`` means not reported."""
+
+    field: str
+    register: int
+    offset: int
+    divisor: int
+    absent: tuple[int, ...] = ()
+
+
+class Raw(NamedTuple):
+    """A register taken as an integer (``flag``: as a bool, non-zero = on)."""
+
+    field: str
+    register: int
+    flag: bool = False
+    absent: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLayout:
+    """Where one dialect keeps each realtime value, by register number."""
+
+    registers: int
+    cells: tuple[int, int]  # first register, slots
+    cell_count: int
+    temperatures: tuple[int, int]
+    temperature_count: int
+    scaled: tuple[Scaled, ...]
+    raw: tuple[Raw, ...]
+    state: int
+    alarms: tuple[int, int]  # first register, registers (most significant first)
+    alarm_names: tuple[str, ...]  # by bit number, bit 0 least significant
+    balancing_bitmap: tuple[int, int] | None  # first register, registers (cells 1-16 first)
+
+    def unpacker(self) -> struct.Struct:
+        """Return the struct that reads every register of this layout in one call."""
+        return struct.Struct(f">{self.registers}H")
+
+    def fields(self) -> frozenset[str]:
+        """Return the DalyStatus fields this layout can fill."""
+        always = {
+            "cell_count",
+            "cell_voltages",
+            "cell_voltage_min",
+            "cell_voltage_max",
+            "cell_voltage_avg",
+            "cell_voltage_delta",
+            "temperatures",
+            "state",
+            "alarms",
+            "power",
+            "stored_energy",
+        }
+        always.update(scaled.field for scaled in self.scaled)
+        always.update(raw.field for raw in self.raw)
+        if self.balancing_bitmap is not None:
+            always.add("balancing_cells")
+        return frozenset(always)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsLayout:
+    """Where the configuration registers live, relative to the start of the read."""
+
+    first_register: int
+    registers: int
+    scaled: tuple[Scaled, ...]
+    magnitudes: tuple[Scaled, ...]  # signed limits reported as their magnitude
+    raw: tuple[Raw, ...]
+    battery_type: int
+    boards: int  # board count, then three registers of cells and three of sensors per board
+
+    def unpacker(self) -> struct.Struct:
+        """Return the struct that reads every register of this layout in one call."""
+        return struct.Struct(f">{self.registers}H")
+
+    def fields(self) -> frozenset[str]:
+        """Return the DalySettings fields this layout fills."""
+        names = {scaled.field for scaled in (*self.scaled, *self.magnitudes)}
+        names.update(raw.field for raw in self.raw)
+        names.update(("battery_type", "acquisition_boards"))
+        names.update(("cells_per_board", "temperature_sensors_per_board"))
+        return frozenset(names)
+
+
+class VersionLayout(NamedTuple):
+    """Byte ranges of the version strings within a version read."""
+
+    first_register: int
+    registers: int
+    software: slice
+    hardware: slice
+
+
 _STATUS_TEMPLATE: Final[dict[str, Any]] = {
     "cell_voltage_min": None,
     "cell_voltage_max": None,
@@ -59,15 +147,51 @@ _STATUS_TEMPLATE: Final[dict[str, Any]] = {
     "balancing": None,
     "balance_current": None,
 }
+_SUMMARY: Final = ("cell_voltage_min", "cell_voltage_max", "cell_voltage_avg", "cell_voltage_delta")
 # Bound method: map() over it turns millivolts into volts without a Python-level call.
 _MV_TO_V: Final = (1000).__rtruediv__
+_CELL_MV: Final = range(
+    round(BOUNDS["cell_voltage"].low * MILLIVOLTS),
+    round(BOUNDS["cell_voltage"].high * MILLIVOLTS) + 1,
+)
+_PROBE_RAW: Final = range(
+    round(BOUNDS["temperature"].low) + TEMPERATURE_OFFSET,
+    round(BOUNDS["temperature"].high) + TEMPERATURE_OFFSET + 1,
+)
 
 
-def _as_frame(frame: bytes | bytearray | Frame) -> Frame:
+class _Row(NamedTuple):
+    field: str
+    register: int
+    offset: int
+    divisor: int
+    absent: tuple[int, ...]
+    low: float
+    high: float
+
+
+class CompiledStatus(NamedTuple):
+    """A status layout ready for decoding: rows with their bounds, one unpacker."""
+
+    layout: StatusLayout
+    capabilities: Capabilities
+    unpacker: struct.Struct
+    rows: tuple[_Row, ...]
+
+
+def compile_status(layout: StatusLayout, capabilities: Capabilities) -> CompiledStatus:
+    """Attach the plausibility bounds to each row of `layout` once, not per frame."""
+    rows = tuple(_Row(*scaled, *BOUNDS[scaled.field]) for scaled in layout.scaled)
+    return CompiledStatus(layout, capabilities, layout.unpacker(), rows)
+
+
+def as_frame(frame: bytes | bytearray | Frame) -> Frame:
+    """Return `frame` checked (shape and CRC) if it is not a Frame yet."""
     return frame if isinstance(frame, Frame) else parse_frame(frame)
 
 
-def _expect_read(frame: Frame, registers: int, what: str, address: int | None = None) -> None:
+def expect_read(frame: Frame, registers: int, what: str, address: int | None = None) -> None:
+    """Raise DalyFrameError unless `frame` is a read reply of `registers` registers."""
     if (
         frame.function != FUNCTION_READ
         or frame.register_count != registers
@@ -79,64 +203,59 @@ def _expect_read(frame: Frame, registers: int, what: str, address: int | None = 
         )
 
 
-def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus:
+def alarm_names(bits: int, table: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the names of the set bits in ``bits``, lowest bit first."""
+    if not bits:
+        return ()
+    return tuple(name for bit, name in enumerate(table) if bits >> bit & 1)
+
+
+def decode_status_registers(
+    compiled: CompiledStatus, regs: tuple[int, ...], limits: UnitLimits = NO_LIMITS
+) -> DalyStatus:
+    """Turn a dialect's status registers into a DalyStatus, dropping impossible values."""
+    layout = compiled.layout
     values = _STATUS_TEMPLATE.copy()
-    for field, register, offset, divisor, absent in layout.scaled:
+    for field, register, offset, divisor, absent, low, high in compiled.rows:
         raw = regs[register]
         if raw not in absent:
-            values[field] = (raw - offset) / divisor
-    for field, register, flag in layout.raw:
-        values[field] = regs[register] != 0 if flag else regs[register]
+            value = (raw - offset) / divisor
+            if low <= value <= high:
+                values[field] = value
+            else:
+                _LOGGER.debug("dropping impossible %s %s", field, value)
+    for field, register, flag, absent in layout.raw:
+        raw = regs[register]
+        if raw not in absent:
+            values[field] = raw != 0 if flag else raw
+    remaining = values["remaining_capacity"]
+    if (
+        remaining is not None
+        and limits.rated_capacity is not None
+        and remaining > limits.max_remaining_capacity()
+    ):
+        _LOGGER.debug("dropping remaining capacity %s Ah beyond the rated capacity", remaining)
+        values["remaining_capacity"] = None
 
-    first, slots = layout.cells
-    cell_slots = regs[first : first + slots]
-    count = regs[layout.cell_count]
-    if not 0 < count <= slots:
-        # The count register is missing or absurd: trust the slots, unused ones read 0.
-        count = slots
-        while count and not cell_slots[count - 1]:
-            count -= 1
-    cells = cell_slots[:count]
-    cell_voltages: tuple[float | None, ...] = tuple(map(_MV_TO_V, cells))
-    if cells and max(cells) > MAX_CELL_MV:
-        # A broken sense lead: that cell is unknown, the rest of the pack still reads.
-        _LOGGER.debug("dropping impossible cell voltages in %s", cells)
-        cell_voltages = tuple(None if mv > MAX_CELL_MV else mv / 1000 for mv in cells)
-        cells = tuple(mv for mv in cells if mv <= MAX_CELL_MV)
-    if cells:
-        if values["cell_voltage_max"] is None:
-            values["cell_voltage_max"] = max(cells) / 1000
-        if values["cell_voltage_min"] is None:
-            values["cell_voltage_min"] = min(cells) / 1000
-        if values["cell_voltage_avg"] is None:
-            values["cell_voltage_avg"] = round(sum(cells) / len(cells) / 1000, 4)
-        if values["cell_voltage_delta"] is None:
-            values["cell_voltage_delta"] = round(
-                values["cell_voltage_max"] - values["cell_voltage_min"], 3
-            )
+    count, cell_voltages, readable = _cells(layout, regs, limits.cell_count)
+    if None in (
+        values["cell_voltage_min"],
+        values["cell_voltage_max"],
+        values["cell_voltage_avg"],
+        values["cell_voltage_delta"],
+    ):
+        for field, derived in zip(_SUMMARY, cell_summary(readable), strict=True):
+            if values[field] is None:
+                values[field] = derived
 
     first, slots = layout.temperatures
-    sensors = min(regs[layout.temperature_count], slots)
-    probes = regs[first : first + sensors]
+    probes = regs[first : first + min(regs[layout.temperature_count], slots)]
     # Positions are kept so that probe n stays probe n: one that reads 0 (not fitted) or an
-    # impossible value (a broken lead, often 0xFFFF) is None.
+    # impossible value (a broken lead, often 0xFFFF or 0x00FF) is None.
     temperatures = tuple(
-        [
-            float(raw - TEMPERATURE_OFFSET) if 0 < raw <= MAX_TEMPERATURE_RAW else None
-            for raw in probes
-        ]
+        [float(raw - TEMPERATURE_OFFSET) if raw in _PROBE_RAW else None for raw in probes]
     )
-    if probes and max(probes) > MAX_TEMPERATURE_RAW:
-        _LOGGER.debug("dropping impossible temperatures in %s", probes)
 
-    for field, low, high in PLAUSIBLE:
-        value = values[field]
-        if value is not None and not low <= value <= high:
-            _LOGGER.debug("dropping impossible %s %s", field, value)
-            values[field] = None
-
-    voltage = values["voltage"]
-    current = values["current"]
     first, words = layout.alarms
     alarm_words = regs[first : first + words]
     alarms: tuple[str, ...] = ()
@@ -145,7 +264,7 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
         bits = 0
         for word in alarm_words:
             bits = bits << 16 | word
-        alarms = alarm_names(bits, layout.alarm_bits)
+        alarms = alarm_names(bits, layout.alarm_names)
     balancing_cells: tuple[int, ...] | None = None
     if layout.balancing_bitmap is not None:
         first, words = layout.balancing_bitmap
@@ -157,11 +276,10 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
         )
 
     return DalyStatus(
-        dialect=layout.dialect,
+        capabilities=compiled.capabilities,
         cell_count=count or None,
         cell_voltages=cell_voltages,
         temperatures=temperatures,
-        power=(None if voltage is None or current is None else round(voltage * current, 2)),
         state=STATES.get(regs[layout.state]),
         balancing_cells=balancing_cells,
         alarms=alarms,
@@ -169,64 +287,42 @@ def _decode_registers(layout: StatusLayout, regs: tuple[int, ...]) -> DalyStatus
     )
 
 
-def decode_status(
-    frame: bytes | bytearray | Frame, block2: bytes | bytearray | Frame | None = None
-) -> DalyStatus:
-    """Decode a status reply: one D2 frame, or p81 block 1 plus block 2.
-
-    Raises DalyFrameError when a frame has a bad CRC or is not a status reply.
-    """
-    if block2 is None and not isinstance(frame, Frame) and len(frame) > 3:
-        # The common case, one D2 reply straight off the wire: check it in place rather
-        # than building a Frame first.
-        entry = _D2_STATUS_BY_LENGTH.get(frame[2])
-        if (
-            entry is not None
-            and frame[0] == D2_ADDRESS
-            and frame[1] == FUNCTION_READ
-            and len(frame) == frame[2] + 5
-        ):
-            if crc16_modbus(frame):
-                raise DalyFrameError("bad CRC")
-            layout, unpacker = entry
-            return _decode_registers(layout, unpacker.unpack_from(frame, 3))
-    first = _as_frame(frame)
-    if first.address == D2_ADDRESS and block2 is None:
-        entry = _D2_STATUS.get(first.register_count)
-        if entry is not None and first.function == FUNCTION_READ:
-            layout, unpacker = entry
-            return _decode_registers(layout, unpacker.unpack_from(first.raw, 3))
-    elif first.address == P81_REPLY_ADDRESS:
-        _expect_read(first, P81_BLOCK1[1], "p81 status block 1")
-        if block2 is None:
-            raise DalyFrameError("p81 status needs block 2 as well")
-        second = _as_frame(block2)
-        _expect_read(second, P81_BLOCK2[1], "p81 status block 2", P81_REPLY_ADDRESS)
-        regs = (
-            _P81_BLOCK1_STRUCT.unpack_from(first.raw, 3)
-            + _P81_GAP
-            + _P81_BLOCK2_STRUCT.unpack_from(second.raw, 3)
-        )
-        return _decode_registers(P81_STATUS, regs)
-    raise DalyFrameError(
-        f"not a status reply (address 0x{first.address:02X}, function "
-        f"0x{first.function:02X}, {first.register_count} registers"
-        f"{', with a second frame' if block2 is not None else ''})"
-    )
+def _cells(
+    layout: StatusLayout, regs: tuple[int, ...], expected: int | None
+) -> tuple[int, tuple[float | None, ...], tuple[int, ...]]:
+    """Return the cell count, each cell in volts (None if impossible) and the readable mV."""
+    first, slots = layout.cells
+    count = regs[layout.cell_count]
+    if expected is not None and 0 < expected <= slots:
+        if count != expected:
+            # The unit is set up for `expected` cells: a count register that disagrees
+            # comes from a garbled reply.
+            _LOGGER.debug("cell count register %s, settings say %s", count, expected)
+            count = expected
+    elif not 0 < count <= slots:
+        # The count register is missing or absurd: trust the slots, unused ones read 0.
+        count = slots
+        while count and not regs[first + count - 1]:
+            count -= 1
+    cells = regs[first : first + count]
+    if not cells:
+        return 0, (), ()
+    if min(cells) in _CELL_MV and max(cells) in _CELL_MV:
+        return count, tuple(map(_MV_TO_V, cells)), cells
+    # A broken sense lead (0 mV, or 0xFFFF): that cell is unknown, the rest still reads.
+    _LOGGER.debug("dropping impossible cell voltages in %s", cells)
+    voltages = tuple([mv / MILLIVOLTS if mv in _CELL_MV else None for mv in cells])
+    return count, voltages, tuple(mv for mv in cells if mv in _CELL_MV)
 
 
-def decode_settings(frame: bytes | bytearray | Frame) -> DalySettings:
-    """Decode the 41-register settings reply of either dialect."""
-    checked = _as_frame(frame)
-    layout = D2_SETTINGS if checked.address == D2_ADDRESS else P81_SETTINGS
-    _expect_read(checked, layout.registers, "settings")
-    regs = _SETTINGS_STRUCT.unpack_from(checked.raw, 3)
+def decode_settings_registers(layout: SettingsLayout, regs: tuple[int, ...]) -> DalySettings:
+    """Turn a settings block into DalySettings."""
     values: dict[str, Any] = {}
     for field, register, offset, divisor, _absent in layout.scaled:
         values[field] = (regs[register] - offset) / divisor
     for field, register, offset, divisor, _absent in layout.magnitudes:
         values[field] = abs(regs[register] - offset) / divisor
-    for field, register, flag in layout.raw:
+    for field, register, flag, _absent in layout.raw:
         values[field] = regs[register] != 0 if flag else regs[register]
     boards = regs[layout.boards]
     # Three slots each; only those of fitted boards mean anything.
@@ -247,15 +343,13 @@ def _text(raw: bytes) -> str | None:
     return text or None
 
 
-def decode_device_info(frame: bytes | bytearray | Frame) -> DalyDeviceInfo:
-    """Decode the version-string reply of either dialect."""
-    checked = _as_frame(frame)
-    dialect = Dialect.D2 if checked.address == D2_ADDRESS else Dialect.P81
-    layout = D2_VERSIONS if dialect is Dialect.D2 else P81_VERSIONS
-    _expect_read(checked, layout.registers, "version")
-    payload = checked.payload
+def decode_versions(
+    layout: VersionLayout, frame: Frame, capabilities: Capabilities
+) -> DalyDeviceInfo:
+    """Turn a version-string reply (of the layout's size) into DalyDeviceInfo."""
+    payload = frame.payload
     return DalyDeviceInfo(
-        dialect=dialect,
+        capabilities=capabilities,
         software_version=_text(payload[layout.software]),
         hardware_version=_text(payload[layout.hardware]),
     )

@@ -1,4 +1,11 @@
-"""Errors raised by the Daly protocol package."""
+"""Errors raised by the Daly protocol package.
+
+Each says one thing a caller may act on differently: the link failed, the unit did not
+answer, a frame was garbled, the dialect lacks an operation, the device speaks no Daly
+dialect, or the unit did not follow a command. An error raised by a write carries the
+status read back after it (``status``) when one could be read, so the caller can show
+what the unit really does.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +18,18 @@ if TYPE_CHECKING:
 class DalyError(Exception):
     """Base class of every error the protocol package raises."""
 
+    def __init__(self, *args: object, status: DalyStatus | None = None) -> None:
+        """Keep ``status``, the unit's status read back after a failed write, if any."""
+        super().__init__(*args)
+        self.status = status
+
 
 class DalyConnectionError(DalyError):
     """The Bluetooth link failed or lacks the Daly characteristics."""
 
 
 class DalyTimeoutError(DalyError):
-    """No valid answer arrived in time, retries included."""
+    """No answer arrived in time, retries included (a sleeping unit, a lost reply)."""
 
 
 class DalyFrameError(DalyError):
@@ -25,13 +37,18 @@ class DalyFrameError(DalyError):
 
 
 class DalyNotSupportedError(DalyError):
-    """The unit speaks neither dialect, or the dialect lacks the operation."""
+    """The unit's dialect lacks the operation, or cannot confirm it; nothing was sent."""
+
+
+class DalyNotRecognizedError(DalyNotSupportedError):
+    """The device answers no Daly dialect: not a Daly unit, or one that is asleep."""
 
 
 class DalyCommandError(DalyError):
-    """The unit acknowledged a write but its status shows it was not followed."""
+    """The unit acknowledged a write, but fresh readings agree it did not follow it."""
+
+    status: DalyStatus
 
     def __init__(self, message: str, *, status: DalyStatus) -> None:
         """Keep the status read back after the write."""
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status)

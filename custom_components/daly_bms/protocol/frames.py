@@ -7,17 +7,14 @@ from dataclasses import dataclass
 import struct
 from typing import Final
 
+from .const import (
+    FUNCTION_READ,
+    FUNCTION_WRITE_MULTIPLE,
+    FUNCTION_WRITE_SINGLE,
+    MODBUS_REPLY_ADDRESSES,
+)
 from .crc import crc16_modbus, crc_bytes
 from .errors import DalyFrameError
-
-D2_ADDRESS: Final = 0xD2
-P81_REQUEST_ADDRESS: Final = 0x81
-P81_REPLY_ADDRESS: Final = 0x51
-REPLY_ADDRESSES: Final = frozenset({D2_ADDRESS, P81_REPLY_ADDRESS})
-
-FUNCTION_READ: Final = 0x03
-FUNCTION_WRITE_SINGLE: Final = 0x06
-FUNCTION_WRITE_MULTIPLE: Final = 0x10
 
 # A read reply carries its length in one byte and registers are two bytes each, so the
 # longest possible frame is header (3) + 254 data bytes + CRC (2).
@@ -97,7 +94,7 @@ def parse_frame(data: bytes | bytearray) -> Frame:
     if len(data) < 5:
         raise DalyFrameError(f"frame too short ({len(data)} bytes)")
     address, function = data[0], data[1]
-    if address not in REPLY_ADDRESSES:
+    if address not in MODBUS_REPLY_ADDRESSES:
         raise DalyFrameError(f"unexpected address 0x{address:02X}")
     if function == FUNCTION_READ:
         if data[2] & 1:
@@ -128,7 +125,7 @@ class FrameAssembler:
 
     __slots__ = ("_addresses", "_buffer")
 
-    def __init__(self, addresses: Iterable[int] = REPLY_ADDRESSES) -> None:
+    def __init__(self, addresses: Iterable[int] = MODBUS_REPLY_ADDRESSES) -> None:
         """Accept frames from the given reply addresses."""
         self._addresses = frozenset(addresses)
         self._buffer = bytearray()

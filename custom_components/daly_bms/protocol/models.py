@@ -1,10 +1,12 @@
-"""Values decoded from a Daly BMS: enums and frozen dataclasses."""
+"""Values decoded from a Daly BMS, and what a dialect can tell and do: frozen dataclasses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
+
+from .derived import power_w, stored_energy_wh
 
 
 class Dialect(StrEnum):
@@ -30,15 +32,57 @@ class BatteryType(StrEnum):
     LTO = "lto"
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
+class MosBank(StrEnum):
+    """A MOSFET bank of the BMS: the charge path or the discharge path."""
+
+    CHARGE = "charge"
+    DISCHARGE = "discharge"
+
+
+class AlarmSeverity(IntEnum):
+    """How much an active alarm matters; lower is more serious."""
+
+    PROTECTION = 0  # a protection, a fault or a level-2 alarm: the BMS acts or is broken
+    WARNING = 1  # a level-1 warning, or a bit nobody documented: worth a look
+    INFORMATIONAL = 2  # a state the unit reports as a bit (a MOS switched off on purpose)
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """One alarm bit of a dialect's alarm table."""
+
+    name: str
+    severity: AlarmSeverity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    """What one dialect reports and what it can change on a unit, as the protocol knows it."""
+
+    dialect: Dialect
+    # Banks whose switching the dialect can both command and confirm by reading back.
+    switchable_mos: frozenset[MosBank]
+    balancer_switch: bool
+    # DalyStatus fields the dialect can carry (a given unit may still leave some unknown).
+    status_fields: frozenset[str]
+    # DalySettings fields it reads, and those it can write and confirm by reading back.
+    settings: frozenset[str]
+    writable_settings: frozenset[str] = frozenset()
+
+    def can_switch(self, bank: MosBank) -> bool:
+        """Return True if switching `bank` can be commanded and confirmed."""
+        return bank in self.switchable_mos
+
+    def carries(self, field: str) -> bool:
+        """Return True if the status field `field` can be reported by this dialect."""
+        return field in self.status_fields
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DalyStatus:
-    """One realtime snapshot; a value the unit does not report is None."""
+    """One realtime snapshot; a value the unit does not report, or an impossible one, is None."""
 
-    dialect: Dialect
+    capabilities: Capabilities
     cell_count: int | None
     cell_voltages: tuple[float | None, ...]  # None: a cell whose reading is impossible
     cell_voltage_min: float | None
@@ -49,8 +93,7 @@ class DalyStatus:
     mos_temperature: float | None
     board_temperature: float | None
     voltage: float | None
-    current: float | None
-    power: float | None
+    current: float | None  # A, positive while charging
     soc: float | None
     remaining_capacity: float | None
     cycles: int | None
@@ -62,27 +105,44 @@ class DalyStatus:
     balance_current: float | None
     alarms: tuple[str, ...]
 
+    @property
+    def dialect(self) -> Dialect:
+        """Return the dialect the reading came in."""
+        return self.capabilities.dialect
+
+    @property
+    def power(self) -> float | None:
+        """Return the pack power in W, positive while charging."""
+        return power_w(self.voltage, self.current)
+
+    @property
+    def stored_energy(self) -> float | None:
+        """Return the energy left in the pack in Wh (remaining Ah at the present voltage)."""
+        return stored_energy_wh(self.remaining_capacity, self.voltage)
+
+    def mos(self, bank: MosBank) -> bool | None:
+        """Return whether the MOSFET bank `bank` is on."""
+        return self.charge_mos if bank is MosBank.CHARGE else self.discharge_mos
+
     def as_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form printed by the command line tool."""
+        """Return the JSON-ready form the command line prints (before its rounding)."""
         return {
             "dialect": self.dialect.value,
             "cell_count": self.cell_count,
-            "cell_voltages": [
-                None if value is None else round(value, 3) for value in self.cell_voltages
-            ],
-            "cell_voltage_min": _round(self.cell_voltage_min, 3),
-            "cell_voltage_max": _round(self.cell_voltage_max, 3),
-            "cell_voltage_delta": _round(self.cell_voltage_delta, 3),
-            "cell_voltage_avg": _round(self.cell_voltage_avg, 3),
-            # The command line lists the probes that report, as the protocol notes describe.
-            "temperatures": [round(value, 1) for value in self.temperatures if value is not None],
-            "mos_temperature": _round(self.mos_temperature, 1),
-            "board_temperature": _round(self.board_temperature, 1),
-            "voltage": _round(self.voltage, 3),
-            "current": _round(self.current, 1),
-            "power": _round(self.power, 1),
-            "soc": _round(self.soc, 1),
-            "remaining_capacity": _round(self.remaining_capacity, 1),
+            "cell_voltages": list(self.cell_voltages),
+            "cell_voltage_min": self.cell_voltage_min,
+            "cell_voltage_max": self.cell_voltage_max,
+            "cell_voltage_delta": self.cell_voltage_delta,
+            "cell_voltage_avg": self.cell_voltage_avg,
+            # The probes that report, as the protocol notes list them.
+            "temperatures": [value for value in self.temperatures if value is not None],
+            "mos_temperature": self.mos_temperature,
+            "board_temperature": self.board_temperature,
+            "voltage": self.voltage,
+            "current": self.current,
+            "power": self.power,
+            "soc": self.soc,
+            "remaining_capacity": self.remaining_capacity,
             "cycles": self.cycles,
             "state": None if self.state is None else self.state.value,
             "charge_mos": self.charge_mos,
@@ -93,15 +153,6 @@ class DalyStatus:
             ),
             "alarms": list(self.alarms),
         }
-
-
-# Settings fields in volts, amperes and degrees are rounded to these digits in as_dict.
-_SETTINGS_DIGITS = {
-    "rated_capacity": 1,
-    "cell_reference_voltage": 3,
-    "balancing_start_voltage": 3,
-    "balancing_start_delta": 3,
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,6 +195,13 @@ class DalySettings:
     cells_per_board: tuple[int, ...] | None = None
     temperature_sensors_per_board: tuple[int, ...] | None = None
 
+    @property
+    def cell_count(self) -> int | None:
+        """Return the cells the unit is set up for (all fitted boards), if it says."""
+        if not self.cells_per_board:
+            return None
+        return sum(self.cells_per_board) or None
+
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping of every setting."""
         result: dict[str, Any] = {}
@@ -153,23 +211,22 @@ class DalySettings:
                 value = value.value
             elif isinstance(value, tuple):
                 value = list(value)
-            elif isinstance(value, float):
-                digits = _SETTINGS_DIGITS.get(field.name)
-                if digits is None:
-                    # Cell limits are millivolt registers, the rest tenths or whole units.
-                    digits = 3 if field.name.startswith("cell_") else 1
-                value = round(value, digits)
             result[field.name] = value
         return result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DalyDeviceInfo:
-    """Firmware identification strings."""
+    """Firmware identification strings, and what the unit's dialect can do."""
 
-    dialect: Dialect
+    capabilities: Capabilities
     software_version: str | None
     hardware_version: str | None
+
+    @property
+    def dialect(self) -> Dialect:
+        """Return the dialect the unit speaks."""
+        return self.capabilities.dialect
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
