@@ -36,7 +36,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+)
 
 from benchmarks.soak_judge import Judge
 from benchmarks.soak_report import SoakConfig, SoakReport, format_report
@@ -63,6 +66,7 @@ GLITCHED_REGISTERS = {0x21: 0x00FF, 0x43: 0x0000}
 LATE_IN_TIMEOUTS = (0.5, 1.5, 2.5, 4.0, 10.0)
 ADVERTISING_INTERVAL = 5.0
 SWITCHES = ("charge_mos", "discharge_mos")
+PLATFORMS = ("binary_sensor", "sensor", "switch")
 
 
 class LoopClock:
@@ -112,23 +116,29 @@ class Soak:
         self.faults = FaultInjector(seed=config.seed, forced_registers=GLITCHED_REGISTERS)
         self._observations: list[tuple[int, Counter[str], bool]] = []
         self._fired_before: Counter[str] = Counter()
+        self._log_mark = 0
+        self.tally = LogTally()
 
     async def run(self) -> SoakReport:
         """Run the soak on simulated time and return what it found."""
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
-        tally, polls = LogTally(), PollWatch()
+        polls = PollWatch()
         with (
             virtual_time(loop) as clock,
             catching_loop_errors(loop) as loop_errors,
-            watching_logs(tally, polls),
+            watching_logs(self.tally, polls),
         ):
+            self.tally.clock = lambda: clock.elapsed
             self.unit = _make_unit(self.config, LoopClock(clock))
             self.recorder = RecordingUnit(self.unit, LoopClock(clock).now)
             self.radio = self.proxy.add_unit(
                 self.recorder, latency=self.config.latency, faults=self.faults
             )
             self.proxy.async_start_advertising(ADVERTISING_INTERVAL)
+            # The entity platforms register their own stop listeners once, on first use.
+            for platform in PLATFORMS:
+                assert await async_setup_component(self.hass, platform, {})
             before = Resources.now(self.hass, self.proxy, self.radio)
             async with self._loaded_entry() as judge:
                 self._switch_on_faults()
@@ -139,8 +149,8 @@ class Soak:
             self.proxy.async_stop_advertising()
             await self.hass.async_block_till_done()
             self.report.leaks = Resources.now(self.hass, self.proxy, self.radio).leaks_since(before)
-        self.report.log_lines = tally.lines
-        self.report.log_problems = tally.problems
+        self.report.log_lines = self.tally.lines
+        self.report.log_problems = self.tally.problems
         self.report.loop_errors = loop_errors
         self.report.real_seconds = time.perf_counter() - started
         self._recovery()
@@ -212,8 +222,15 @@ class Soak:
     def _observe(self, judge: Judge, polls: int) -> None:
         fired = self._fired()
         self.report.faults += fired
+        wrong = len(judge.wrong)
         healthy = judge.observe(self.report.polls, polls=polls, faults=tuple(sorted(fired)))
         self._observations.append((polls, fired, healthy))
+        if len(judge.wrong) > wrong:
+            self.report.evidence.setdefault("wrong value", self._log_since_observation())
+        self._log_mark = self.tally.appended
+
+    def _log_since_observation(self) -> list[str]:
+        return self.tally.since(self._log_mark)
 
     async def _press(self, judge: Judge, key: str) -> None:
         """Switch a MOS to the state the unit is not in; it must not show a wrong one after."""
@@ -236,6 +253,7 @@ class Soak:
                 outcome = err.translation_key or type(err).__name__
         self.report.presses[outcome] += 1
         if (shown := judge.switch_contradicts(key, getattr(battery, key))) is not None:
+            self.report.evidence.setdefault("switch", self._log_since_observation())
             self.report.switch_contradictions.append(
                 f"poll {self.report.polls}: {entity_id} shows {shown} after '{outcome}', "
                 f"the unit's {key} is {'on' if getattr(battery, key) else 'off'}"
@@ -282,7 +300,6 @@ async def simulated_home() -> AsyncIterator[tuple[HomeAssistant, SimulatedBlueto
     from habluetooth import manager as bluetooth_manager, scanner as bluetooth_scanner
     from homeassistant import loader
     from homeassistant.helpers import frame
-    from homeassistant.setup import async_setup_component
     from pytest_homeassistant_custom_component.common import (
         async_test_home_assistant,
         mock_storage,
@@ -324,9 +341,10 @@ async def _soak_in_simulated_home(config: SoakConfig) -> SoakReport:
 def main(argv: list[str] | None = None) -> int:
     """Run a soak and print its figures; exit status 1 when it found something wrong."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--polls", type=int, default=SoakConfig.polls)
-    parser.add_argument("--seed", type=int, default=SoakConfig.seed)
-    parser.add_argument("--press-every", type=int, default=SoakConfig.press_every)
+    defaults = SoakConfig()
+    parser.add_argument("--polls", type=int, default=defaults.polls)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--press-every", type=int, default=defaults.press_every)
     parser.add_argument(
         "--connection-mode", choices=("persistent", "per_poll"), default="persistent"
     )

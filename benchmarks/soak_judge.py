@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import math
-from typing import Final
+from typing import Any, Final
 
-from homeassistant.components.sensor import UNIT_CONVERTERS, SensorDeviceClass
+from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -27,6 +27,7 @@ from benchmarks.soak_truth import (
     RecordingUnit,
     SettingsTruth,
     StatusTruth,
+    Truth,
     expected_setting,
     expected_status,
 )
@@ -56,16 +57,20 @@ def _describe(expected: Expected) -> str:
     return f"{expected.value!r} {dict(expected.attributes) or ''}".rstrip()
 
 
+def _show(state: State, expected: Expected) -> str:
+    attributes = {name: state.attributes.get(name) for name in expected.attributes}
+    unit = state.attributes.get("unit_of_measurement") or ""
+    return f"{state.state} {unit}{' ' if attributes else ''}{attributes or ''}".rstrip()
+
+
 def _scaled(expected: Expected, state: State) -> tuple[float, float] | None:
     """Return the expected value and tolerance in the unit the state is shown in."""
     assert isinstance(expected.value, (int, float))
     shown_unit = state.attributes.get("unit_of_measurement")
     if shown_unit == expected.unit:
         return float(expected.value), expected.tolerance
-    device_class = state.attributes.get("device_class")
-    try:
-        converter = UNIT_CONVERTERS[SensorDeviceClass(device_class)]
-    except (KeyError, ValueError):
+    converter = UNIT_CONVERTERS.get(state.attributes.get("device_class"))
+    if converter is None:
         return None
     convert = converter.converter_factory(expected.unit, shown_unit)
     return convert(float(expected.value)), abs(convert(expected.tolerance) - convert(0.0))
@@ -77,8 +82,10 @@ def agrees(state: State, expected: Expected) -> bool:
         return True
     if expected.value is None:
         return False
-    if any(state.attributes.get(name) != value for name, value in expected.attributes.items()):
-        return False
+    for name, value in expected.attributes.items():
+        # An attribute the reading did not carry (None) is unknown, like a state.
+        if (shown := state.attributes.get(name)) is not None and shown != value:
+            return False
     if isinstance(expected.value, bool):
         return state.state == ("on" if expected.value else "off")
     if isinstance(expected.value, str):
@@ -95,20 +102,20 @@ def agrees(state: State, expected: Expected) -> bool:
 
 
 @dataclass
-class _Group[TruthT: (StatusTruth, SettingsTruth)]:
+class _Group:
     """Entities fed by one kind of reading, and the reading they last agreed with."""
 
-    expected: Callable[[str, TruthT], Expected | None]
+    expected: Callable[[str, Any], Expected | None]
     entities: dict[str, str]
-    current: TruthT | None = None
+    current: Truth | None = None
 
     def judge(
-        self, states: dict[str, State], arrived: Sequence[TruthT]
-    ) -> tuple[list[tuple[str, Expected]], TruthT | None]:
+        self, states: dict[str, State], arrived: Sequence[Truth]
+    ) -> tuple[list[tuple[str, Expected]], Truth | None]:
         """Return the entities no single reading explains, judged by the closest reading."""
         candidates = [*reversed(arrived), *([self.current] if self.current else [])]
         best: list[tuple[str, Expected]] | None = None
-        best_truth: TruthT | None = None
+        best_truth: Truth | None = None
         for truth in candidates:
             misses = []
             for entity_id, key in self.entities.items():
@@ -130,6 +137,14 @@ class _Group[TruthT: (StatusTruth, SettingsTruth)]:
         self.current = best_truth
         return best or [], best_truth
 
+    def has_nothing(self, entity_id: str) -> bool:
+        """Return True when the last reading has no value at all for `entity_id`."""
+        key = self.entities.get(entity_id)
+        if key is None or self.current is None:
+            return False
+        expected = self.expected(key, self.current)
+        return expected is not None and expected.value is None
+
 
 class Judge:
     """Compares every entity of one unit with the truth of the readings behind it."""
@@ -142,9 +157,10 @@ class Judge:
         self._entry_id = entry_id
         self._radio = radio
         self._recorder = recorder
-        self._seen_notifications = len(radio.notifications)
-        self._status = _Group[StatusTruth](expected_status, {})
-        self._settings = _Group[SettingsTruth](expected_setting, {})
+        # Everything the unit sent since it went on the air: the readings of the setup too.
+        self._seen_notifications = 0
+        self._status = _Group(expected_status, {})
+        self._settings = _Group(expected_setting, {})
         self._rssi: dict[str, str] = {}
         self.unchecked: list[str] = []
         self.unavailable: Counter[str] = Counter()
@@ -210,7 +226,7 @@ class Judge:
                 WrongValue(
                     poll,
                     entity_id,
-                    f"{shown.state} {dict(shown.attributes)}",
+                    _show(shown, expected),
                     _describe(expected),
                     faults,
                 )
@@ -221,10 +237,8 @@ class Judge:
             if state.state == STATE_UNAVAILABLE:
                 self.unavailable[entity_id] += polls
             elif state.state == STATE_UNKNOWN:
-                key = self._status.entities.get(entity_id)
-                expected = None if key is None or reading is None else expected_status(key, reading)
-                if expected is not None and expected.value is None:
-                    continue  # nothing to show: unknown is right
+                if self._status.has_nothing(entity_id) or self._settings.has_nothing(entity_id):
+                    continue  # the unit has no such value: unknown is right
                 self.unknown[entity_id] += polls
             else:
                 continue

@@ -50,6 +50,8 @@ class SoakReport:
     loop_errors: list[str] = field(default_factory=list)
     leaks: dict[str, list[str]] = field(default_factory=dict)
     requests_after_unload: int = 0
+    # The integration's log lines around the first finding of each kind.
+    evidence: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def hours(self) -> float:
@@ -152,4 +154,7 @@ def format_report(report: SoakReport) -> str:
         f"{report.requests_after_unload}"
     )
     lines += [f"  {kind}: {', '.join(found)}" for kind, found in report.leaked.items()]
+    for kind, evidence in report.evidence.items():
+        lines.append(f"log of the first {kind} finding (simulated seconds, logger, line):")
+        lines += [f"  {line}" for line in evidence]
     return "\n".join(lines)

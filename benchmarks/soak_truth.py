@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from custom_components.daly_bms.protocol import needs_attention
+from custom_components.daly_bms.protocol import most_severe, needs_attention
 from custom_components.daly_bms.protocol.d2_alarms import ALARMS
 from simulator.frames import READ
 from simulator.registers import state_of
@@ -183,11 +183,6 @@ def _alarm_names(bits: int) -> list[str]:
     return [alarm.name for bit, alarm in enumerate(ALARMS) if bits >> bit & 1]
 
 
-def _most_severe(names: list[str]) -> str:
-    by_name = {alarm.name: alarm.severity for alarm in ALARMS}
-    return min(names, key=lambda name: by_name[name], default="none")
-
-
 def _numbered(key: str, prefix: str, values: Sequence[float | None]) -> float | None:
     index = int(key.removeprefix(prefix)) - 1
     return values[index] if 0 <= index < len(values) else None
@@ -222,7 +217,7 @@ def expected_status(key: str, truth: StatusTruth) -> Expected | None:
         "state": Expected(truth.state),
         "balance_current": Expected(truth.balance_current, MA, "A"),
         "alarm": Expected(
-            _most_severe(_alarm_names(truth.alarm_bits)),
+            most_severe(_alarm_names(truth.alarm_bits)) or "none",
             attributes={"active_alarms": _alarm_names(truth.alarm_bits)},
         ),
         "balancing": Expected(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 import logging
@@ -20,6 +20,7 @@ INTEGRATION_LOGGER: Final = "custom_components.daly_bms"
 # Home Assistant's DataUpdateCoordinator logs this line at debug level after every refresh,
 # successful or not: the one sign of a poll that needs no hook in the integration.
 _POLL_FINISHED: Final = "Finished fetching"
+_RECENT_LINES: Final = 400
 
 
 class PollWatch(logging.Handler):
@@ -49,17 +50,31 @@ class LogTally(logging.Handler):
     """Counts log lines by source and level, and keeps every error and traceback."""
 
     def __init__(self) -> None:
-        """Take every level; the loggers decide what reaches here."""
+        """Take every level (the loggers decide what reaches here)."""
         super().__init__(logging.DEBUG)
         self.lines: Counter[tuple[str, int]] = Counter()
         self.problems: list[str] = []
+        # What stamps each kept line (the soak's simulated seconds).
+        self.clock: Callable[[], float] = lambda: 0.0
+        # The integration's latest lines: the evidence shown with a finding.
+        self.recent: deque[str] = deque(maxlen=_RECENT_LINES)
+        self.appended = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         """Count one line; keep it when it is an error or carries a traceback."""
         ours = record.name == INTEGRATION_LOGGER or record.name.startswith(f"{INTEGRATION_LOGGER}.")
         self.lines["daly_bms" if ours else "other", record.levelno] += 1
+        if ours:
+            name = record.name.removeprefix(INTEGRATION_LOGGER).lstrip(".") or "daly_bms"
+            self.recent.append(f"{self.clock():10.3f} {name}: {record.getMessage()}")
+            self.appended += 1
         if record.levelno >= logging.ERROR or record.exc_info or record.exc_text:
             self.problems.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+    def since(self, mark: int) -> list[str]:
+        """Return the integration's lines after the `mark`th (as many as are kept)."""
+        new = min(self.appended - mark, len(self.recent))
+        return list(self.recent)[len(self.recent) - new :] if new > 0 else []
 
 
 @contextmanager
@@ -137,7 +152,7 @@ class Resources:
         """Take stock now."""
         return cls(
             tasks=frozenset(asyncio.all_tasks(hass.loop)),
-            listeners=Counter(hass.bus.async_listeners()),
+            listeners=Counter({str(event): n for event, n in hass.bus.async_listeners().items()}),
             timers=_timers(hass.loop),
             links=tuple(proxy.registry.linked_addresses),
             bluetooth_callbacks=_bluetooth_callbacks(radio.address),

@@ -86,8 +86,8 @@ def virtual_time(loop: asyncio.AbstractEventLoop) -> Iterator[VirtualClock]:
     real_select = selector.select
     real_run_in_executor = loop.run_in_executor
     loop.time = clock.now  # type: ignore[method-assign]
-    selector.select = clock.select(real_select)  # type: ignore[method-assign]
-    loop.run_in_executor = clock.run_in_executor(real_run_in_executor)  # type: ignore[method-assign]
+    selector.select = clock.select(real_select)  # type: ignore[method-assign,assignment]
+    loop.run_in_executor = clock.run_in_executor(real_run_in_executor)  # type: ignore[method-assign,assignment]
     try:
         yield clock
     finally:

@@ -89,8 +89,9 @@ async def switch_mos(client: DalyClient, switch: MosSwitch, on: bool) -> DalySta
     """Switch `switch` to `on` and return the status that shows it.
 
     The protocol judges the write on readings taken after it; when the write failed it
-    hands over the status it read back, or the status is read here: the unit's own word
-    decides. Raises MosNotFollowedError with that status when the bank is not `on`.
+    hands over the status it read back (a bank its readings could not settle unknown), or
+    the status is read here once. Raises MosNotFollowedError with that status when it does
+    not show the bank `on`.
     """
     try:
         return await client.set_mos(switch.bank, on)
@@ -100,8 +101,15 @@ async def switch_mos(client: DalyClient, switch: MosSwitch, on: bool) -> DalySta
         _LOGGER.debug("MOS write not followed: %s", err)
     except DalyTimeoutError as err:
         confirmed = False
-        _LOGGER.debug("MOS write not confirmed, reading again: %s", err)
-        status = err.status or await client.read_status()
+        _LOGGER.debug("MOS write not confirmed: %s", err)
+        if err.status is not None:
+            status = err.status
+        else:
+            status = await client.read_status()
+            if switch.state(status) is not on:
+                # One reading cannot tell a reply sent after the write from a late or
+                # resent one from before it: the bank stays unknown until a poll.
+                status = switch.unknown(status)
     if switch.state(status) is on:
         return status
     raise MosNotFollowedError(status, confirmed=confirmed)

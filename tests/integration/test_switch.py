@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
@@ -19,8 +19,12 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 
 from custom_components.daly_bms.link import REQUEST_RETRIES
+from simproxy import SimulatedBluetoothProxy
+from simulator.clock import ManualClock
 from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
+from simulator.unit import SimulatedUnit
+from tests.protocol.simlink import UnitWrapper
 
 from .common import advance, setup_entry, state, writes
 
@@ -296,3 +300,105 @@ async def test_p81_unit_refuses_before_connecting_again(
     assert raised.value.translation_key == "mos_not_supported"
     assert len(radio.requests) == before
     assert not radio.connected
+
+
+class _FollowsThenStaysSilent(UnitWrapper):
+    """Carries out a MOS write and answers `reads` status reads after it, then is silent."""
+
+    def __init__(self, unit: SimulatedUnit, *, reads: int) -> None:
+        super().__init__(unit)
+        self.reads = reads
+        self.reads_left: int | None = None
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        if request[1] == 0x06:
+            self.reads_left = self.reads
+        elif self.reads_left is not None:
+            if not self.reads_left:
+                return None
+            self.reads_left -= 1
+        return self.unit.handle_request(request, forced_registers=forced_registers)
+
+
+class _EarlierReplyAfterTheWrite(UnitWrapper):
+    """Carries out a MOS write but its echo is lost; the status reads after it go unheard
+    until `silent` have passed, and the next one gets the reply from before the write."""
+
+    def __init__(self, unit: SimulatedUnit, *, silent: int) -> None:
+        super().__init__(unit)
+        self.silent = silent
+        self.before_write: bytes | None = None
+        self.after_write: int | None = None
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        reply = self.unit.handle_request(request, forced_registers=forced_registers)
+        if request[1] == 0x06:
+            self.after_write = 0
+            return None
+        if self.after_write is None:
+            self.before_write = reply
+            return reply
+        self.after_write += 1
+        return self.before_write if self.after_write == self.silent + 1 else None
+
+
+def _wrapped_unit(
+    hass: HomeAssistant,
+    proxy: SimulatedBluetoothProxy,
+    clock: ManualClock,
+    wrap: Callable[[SimulatedUnit], UnitWrapper],
+) -> RadioUnit:
+    unit = SimulatedUnit(name="DL-C0DA1B0000A1", address="C0:DA:1B:00:00:A1", clock=clock)
+    radio = proxy.add_unit(wrap(unit))
+    proxy.async_advertise(radio)
+    return radio
+
+
+async def test_an_earlier_reply_then_silence_does_not_show_the_old_state(
+    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: ManualClock
+) -> None:
+    """The only status read after the command is answered first by the unit's earlier
+    reply (sent again), then the unit falls silent: the switch must not show the state
+    from before the command; it shows unknown until a reading settles it."""
+    radio = _wrapped_unit(
+        hass, simulated_proxy, sim_clock, lambda unit: _FollowsThenStaysSilent(unit, reads=1)
+    )
+    await setup_entry(hass, radio)
+    radio.faults.inject(FaultKind.STALE)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, radio, "discharge_mos", SERVICE_TURN_OFF)
+
+    assert raised.value.translation_key == "mos_not_confirmed"
+    assert radio.faults.fired[FaultKind.STALE] == 1
+    assert radio.unit.unit.battery.discharge_mos is False  # type: ignore[attr-defined]
+    assert state(hass, "switch", radio, "discharge_mos").state == STATE_UNKNOWN
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_ON
+
+
+async def test_a_read_back_from_before_the_command_does_not_decide(
+    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: ManualClock
+) -> None:
+    """Echo lost, every check of the command unanswered, and the one status read back at
+    the end gets a reply from before the command: the switch shows unknown, not that."""
+    # The protocol's check: the 80-register read with its resends, then one 62-register read.
+    checks = REQUEST_ATTEMPTS + 1
+    radio = _wrapped_unit(
+        hass,
+        simulated_proxy,
+        sim_clock,
+        lambda unit: _EarlierReplyAfterTheWrite(unit, silent=checks),
+    )
+    await setup_entry(hass, radio)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
+
+    assert raised.value.translation_key == "mos_not_confirmed"
+    assert radio.unit.after_write == checks + 1  # type: ignore[attr-defined]
+    assert radio.unit.unit.battery.charge_mos is False  # type: ignore[attr-defined]
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_UNKNOWN

@@ -173,9 +173,43 @@ async def test_a_unit_that_falls_silent_while_checked_reports_the_last_reading(
     client = await link.started_client(retries=0)
     with pytest.raises(DalyTimeoutError) as caught:
         await client.set_mos(MosBank.CHARGE, False)
-    # One reading came back before the silence: it is the best known truth.
+    # One reading came back before the silence: its values stand, but one reading that
+    # shows the MOS unswitched may have left the unit before the write: that bank is unknown.
     assert caught.value.status is not None
-    assert caught.value.status.charge_mos is True
+    assert caught.value.status.voltage is not None
+    assert caught.value.status.charge_mos is None
+    assert caught.value.status.discharge_mos is True
+    await client.stop()
+
+
+class FollowsThenFallsSilent(FallsSilent):
+    """Follows MOS writes, and answers only `reads` more status reads after the write."""
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        if request[1] == 0x06:
+            self.reads_left = self.reads
+            return self.unit.handle_request(request, forced_registers=forced_registers)
+        return super().handle_request(request, forced_registers=forced_registers)
+
+
+async def test_an_earlier_reply_then_silence_leaves_the_bank_unknown(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    link = sim_link(unit, model=FollowsThenFallsSilent(unit, reads=1))
+    client = await link.started_client(retries=0)
+    assert (await client.read_status()).charge_mos is True
+    # The one reading after the write: the unit's earlier answer arrives first, then the
+    # unit falls silent. The MOS did switch; the only reading the client took says it did not.
+    link.faults.inject(FaultKind.STALE)
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.CHARGE, False)
+    assert link.faults.fired[FaultKind.STALE] == 1
+    assert unit.battery.charge_mos is False
+    assert caught.value.status is not None
+    assert caught.value.status.charge_mos is not True
     await client.stop()
 
 

@@ -151,7 +151,8 @@ class DalyClient:
         Raises DalyNotSupportedError (nothing sent) if the dialect cannot switch `bank`,
         DalyCommandError if fresh readings agree the unit did not follow, and
         DalyTimeoutError if the unit did not answer; both carry the status read back in
-        ``status`` when one could be read.
+        ``status`` when one could be read (with `bank` unknown when too few readings came
+        back to settle it).
         """
         spec = self._require_spec()
         if not spec.capabilities.can_switch(bank):
@@ -187,7 +188,10 @@ class DalyClient:
             try:
                 status = await self.read_status()
             except DalyTimeoutError as err:
-                err.status = err.status or status
+                # Fewer readings than it takes to judge the write: one that shows the bank
+                # unswitched may be a late or resent reply from before the write, so it
+                # tells the other values, not the bank's state.
+                err.status = err.status or (None if status is None else status.without_mos(bank))
                 raise
             if status.mos(bank) is on:
                 return status

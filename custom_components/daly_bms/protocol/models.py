@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -123,6 +123,12 @@ class DalyStatus:
     def mos(self, bank: MosBank) -> bool | None:
         """Return whether the MOSFET bank `bank` is on."""
         return self.charge_mos if bank is MosBank.CHARGE else self.discharge_mos
+
+    def without_mos(self, bank: MosBank) -> DalyStatus:
+        """Return this reading with the state of the MOSFET bank `bank` unknown."""
+        if bank is MosBank.CHARGE:
+            return replace(self, charge_mos=None)
+        return replace(self, discharge_mos=None)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form the command line prints (before its rounding)."""
