@@ -24,6 +24,9 @@ class SoakConfig:
     cells: int = 16
     connection_mode: str = "persistent"
     latency: float = 0.08
+    # What a GLITCH puts in a read answer (register: raw value): by default a probe lead
+    # reading 215 degrees C and a board sensor reading nothing, in otherwise valid frames.
+    glitched_registers: tuple[tuple[int, int], ...] = ((0x21, 0x00FF), (0x43, 0x0000))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from custom_components.daly_bms.protocol import (
 )
 from simulator.faults import FaultKind
 
-from .simlink import STATUS_80, SimLink, UnitWrapper, make_unit
+from .simlink import STATUS_62, STATUS_80, SimLink, UnitWrapper, make_unit
 
 DISCHARGE_OFF = bytes.fromhex("d2 06 00 a6 00 00 7a 4a")
 
@@ -128,8 +128,9 @@ async def test_not_followed_only_when_fresh_readings_agree(
     with pytest.raises(DalyCommandError) as caught:
         await client.set_mos(MosBank.DISCHARGE, False)
     assert caught.value.status.discharge_mos is True
-    # The echo, then three readings that all show the MOS still on.
-    assert link.requests == [DISCHARGE_OFF, STATUS_80, STATUS_80, STATUS_80]
+    # The echo, a reading that may be an earlier answer sent again, then three readings
+    # that all show the MOS still on.
+    assert link.requests == [DISCHARGE_OFF, *[STATUS_80] * 4]
     await client.stop()
 
 
@@ -225,4 +226,32 @@ async def test_an_earlier_reply_sent_again_first_does_not_decide(
     assert link.faults.fired[FaultKind.STALE] == 1
     assert status.charge_mos is False
     assert link.unit.battery.charge_mos is False
+    await client.stop()
+
+
+async def test_an_old_answer_sent_again_does_not_confirm_the_write(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    unit = link.unit
+    client = await link.started_client(retries=0)
+    # One reading made do with 62 registers while the discharge MOS was on...
+    link.faults.inject(FaultKind.ASLEEP)
+    assert (await client.read_status()).discharge_mos is True
+    assert link.requests[-1] == STATUS_62
+    # ...then the MOS went off (the phone app, a protection).
+    assert unit.firmware.write_register(0xA6, 0)
+    assert unit.battery.discharge_mos is False
+    # The command and the next 80-register read go unheard; the 62-register read after
+    # them is answered first by the unit's old answer to it, sent again.
+    link.faults.inject(FaultKind.ASLEEP, times=2)
+    link.faults.inject(FaultKind.STALE)
+
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.DISCHARGE, True)
+
+    assert link.faults.fired[FaultKind.STALE] == 1
+    assert unit.battery.discharge_mos is False
+    assert caught.value.status is not None
+    assert caught.value.status.discharge_mos is False
     await client.stop()

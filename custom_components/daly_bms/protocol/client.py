@@ -37,7 +37,9 @@ _LINK_ERRORS: Final = (BleakError, OSError, EOFError)
 
 # Readings taken after a MOS write before it counts as not followed. A read reply does not
 # name its request: a late reply to an earlier read can answer one or two of them, so the
-# write is refused only when readings after those agree.
+# write is refused only when readings after those agree. The first reply to each request
+# after the write is not one of them: the unit's BLE module may send its previous answer to
+# that request again ahead of the new one, and that answer may be from before the write.
 MOS_CONFIRM_READS: Final = 3
 
 
@@ -76,6 +78,10 @@ class DalyClient:
         self._notify_char: BleakGATTCharacteristic | None = None
         self._write_char: BleakGATTCharacteristic | None = None
         self._waiter: tuple[Matcher, asyncio.Future[Frame]] | None = None
+        # While a MOS write is checked: the requests answered since the write, and whether
+        # the latest reply answered a request that had been answered since then already.
+        self._answered_since_write: set[bytes] | None = None
+        self._answered_before = False
 
     @property
     def memory(self) -> UnitMemory:
@@ -157,6 +163,13 @@ class DalyClient:
         spec = self._require_spec()
         if not spec.capabilities.can_switch(bank):
             raise DalyNotSupportedError(f"{bank} MOS switching is not verified for {spec.label}")
+        self._answered_since_write = set()
+        try:
+            return await self._write_mos(spec, bank, on)
+        finally:
+            self._answered_since_write = None
+
+    async def _write_mos(self, spec: DialectSpec, bank: MosBank, on: bool) -> DalyStatus:
         try:
             await self._request(spec.mos_command(bank, on))
         except DalyTimeoutError as lost:
@@ -184,7 +197,9 @@ class DalyClient:
     async def _confirm_mos(self, bank: MosBank, on: bool) -> DalyStatus:
         """Read the status until it shows `bank` at `on`, a bounded number of times."""
         status: DalyStatus | None = None
-        for _ in range(MOS_CONFIRM_READS):
+        judged = 0
+        # Ends: each status request is passed over once at most, on its first answer.
+        while judged < MOS_CONFIRM_READS:
             try:
                 status = await self.read_status()
             except DalyTimeoutError as err:
@@ -193,6 +208,10 @@ class DalyClient:
                 # tells the other values, not the bank's state.
                 err.status = err.status or (None if status is None else status.without_mos(bank))
                 raise
+            if not self._answered_before:
+                _LOGGER.debug("first answer to this read since the write: it decides nothing")
+                continue
+            judged += 1
             if status.mos(bank) is on:
                 return status
             _LOGGER.debug("%s MOS still %s after the write", bank, _on_off(not on))
@@ -254,12 +273,21 @@ class DalyClient:
                 try:
                     await self._write(request)
                     async with asyncio.timeout(self._timeout):
-                        return await future
+                        frame = await future
                 except TimeoutError:
                     _LOGGER.debug("no answer to %s (attempt %d)", request.hex(" "), attempt)
+                else:
+                    self._note_answered(request)
+                    return frame
                 finally:
                     self._waiter = None
         raise DalyTimeoutError(f"no answer to {request.hex(' ')}")
+
+    def _note_answered(self, request: bytes) -> None:
+        answered = self._answered_since_write
+        self._answered_before = answered is not None and request in answered
+        if answered is not None:
+            answered.add(request)
 
     async def _write(self, request: bytes) -> None:
         if self._write_char is None:
