@@ -28,6 +28,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady as err:
+        # This coordinator is dropped: let go of the unit, its slot and its place in line.
+        await coordinator.async_shutdown()
         # Home Assistant retries later; carry the reason over so the integration card
         # says why (out of range, asleep, no free proxy slot) in the user's language.
         cause = err.__cause__

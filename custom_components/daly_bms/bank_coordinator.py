@@ -37,7 +37,7 @@ from .bank_members import (
 )
 from .const import CONF_MEMBERS, CONF_PARALLEL_LIMIT, CONF_SUM_AVAILABLE, DOMAIN
 from .coordinator import DalyCoordinator
-from .operations import MosSwitch
+from .protocol import MosBank
 
 type BankConfigEntry = ConfigEntry[BankCoordinator]
 
@@ -198,7 +198,7 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
 
     # --------------------------------------------------------------------- switching
 
-    async def async_set_mos(self, switch: MosSwitch, on: bool) -> None:
+    async def async_set_mos(self, switch: MosBank, on: bool) -> None:
         """Switch a MOSFET bank in every pack at once, verified by each pack's coordinator.
 
         Raises a translated error naming the packs that did not follow (or could not be

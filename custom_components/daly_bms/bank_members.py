@@ -91,7 +91,7 @@ def pack_reading(coordinator: DalyCoordinator | None) -> PackReading | None:
         soc=status.soc,
         remaining_capacity=status.remaining_capacity,
         rated_capacity=None if data.settings is None else data.settings.rated_capacity,
-        stored_energy=data.stored_energy,
+        stored_energy=status.stored_energy,
         cell_voltages=status.cell_voltages,
         cell_voltage_min=status.cell_voltage_min,
         cell_voltage_max=status.cell_voltage_max,

@@ -12,17 +12,17 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .bank import PackReading
 from .bank_coordinator import BankConfigEntry, BankData
 from .bank_entity import BankEntity, BankEntityDescription
-from .operations import MosSwitch
+from .protocol import MosBank
 
 
 @dataclass(frozen=True, kw_only=True)
 class BankSwitchEntityDescription(SwitchEntityDescription, BankEntityDescription[bool]):
     """A MOSFET bank switched in every pack."""
 
-    mos: MosSwitch
+    mos: MosBank
 
 
-def _packs_not_on(data: BankData, mos: MosSwitch) -> Mapping[str, Any]:
+def _packs_not_on(data: BankData, mos: MosBank) -> Mapping[str, Any]:
     """Name the packs whose MOSFET is off, and those whose state is not known."""
     off: list[str] = []
     unknown: list[str] = []
@@ -35,24 +35,24 @@ def _packs_not_on(data: BankData, mos: MosSwitch) -> Mapping[str, Any]:
     return {"packs_off": off, "packs_unknown": unknown}
 
 
-def _pack_state(reading: PackReading, mos: MosSwitch) -> bool | None:
-    return reading.charge_mos if mos is MosSwitch.CHARGE else reading.discharge_mos
+def _pack_state(reading: PackReading, mos: MosBank) -> bool | None:
+    return reading.charge_mos if mos is MosBank.CHARGE else reading.discharge_mos
 
 
 BANK_SWITCHES: tuple[BankSwitchEntityDescription, ...] = (
     BankSwitchEntityDescription(
         key="charge_mos",
         translation_key="charge_mos",
-        mos=MosSwitch.CHARGE,
+        mos=MosBank.CHARGE,
         value_fn=lambda data: data.summary.charge_mos,
-        attributes_fn=lambda data: _packs_not_on(data, MosSwitch.CHARGE),
+        attributes_fn=lambda data: _packs_not_on(data, MosBank.CHARGE),
     ),
     BankSwitchEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
-        mos=MosSwitch.DISCHARGE,
+        mos=MosBank.DISCHARGE,
         value_fn=lambda data: data.summary.discharge_mos,
-        attributes_fn=lambda data: _packs_not_on(data, MosSwitch.DISCHARGE),
+        attributes_fn=lambda data: _packs_not_on(data, MosBank.DISCHARGE),
     ),
 )
 
@@ -62,10 +62,10 @@ def async_setup_bank_switches(
 ) -> None:
     """Create the switches of the bank behind `entry`."""
     coordinator = entry.runtime_data
-    async_add_entities(BankMosSwitch(coordinator, description) for description in BANK_SWITCHES)
+    async_add_entities(BankMosBank(coordinator, description) for description in BANK_SWITCHES)
 
 
-class BankMosSwitch(BankEntity, SwitchEntity):
+class BankMosBank(BankEntity, SwitchEntity):
     """On only while every pack reports its MOSFET on; switches every pack when used."""
 
     entity_description: BankSwitchEntityDescription

@@ -19,8 +19,7 @@ from .bank_coordinator import is_bank
 from .coordinator import DalyConfigEntry
 from .data import DalyData
 from .entity import DalyEntity, DalyEntityDescription
-from .operations import MosSwitch, mos_switchable
-from .protocol import BatteryState, DalyStatus, needs_attention
+from .protocol import BatteryState, DalyStatus, MosBank, needs_attention
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
 PARALLEL_UPDATES = 0
@@ -40,9 +39,10 @@ def _balancing_attributes(data: DalyData) -> Mapping[str, Any]:
     return {} if cells is None else {"balancing_cells": list(cells)}
 
 
-def _mos_read_only(data: DalyData, switch: MosSwitch) -> bool:
+def _mos_read_only(data: DalyData, bank: MosBank) -> bool:
     # A bank the unit cannot switch and confirm is shown here; a switch shows the others.
-    return not mos_switchable(data.status, switch) and switch.state(data.status) is not None
+    status = data.status
+    return not status.capabilities.can_switch(bank) and status.mos(bank) is not None
 
 
 BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
@@ -72,14 +72,14 @@ BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
     DalyBinarySensorEntityDescription(
         key="charge_mos",
         translation_key="charge_mos",
-        value_fn=lambda data: data.status.charge_mos,
-        exists_fn=lambda data: _mos_read_only(data, MosSwitch.CHARGE),
+        value_fn=lambda data: data.status.mos(MosBank.CHARGE),
+        exists_fn=lambda data: _mos_read_only(data, MosBank.CHARGE),
     ),
     DalyBinarySensorEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
-        value_fn=lambda data: data.status.discharge_mos,
-        exists_fn=lambda data: _mos_read_only(data, MosSwitch.DISCHARGE),
+        value_fn=lambda data: data.status.mos(MosBank.DISCHARGE),
+        exists_fn=lambda data: _mos_read_only(data, MosBank.DISCHARGE),
     ),
 )
 

@@ -62,6 +62,7 @@ from .protocol import (
     WRITE_UUID,
     DalyNotSupportedError,
 )
+from .slots import UnitSlots, async_register_check
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,7 +91,21 @@ async def async_probe(
     is written to the unit.
     """
     address = service_info.address
+    # The check takes its turn for a proxy slot like the units' readings, and hears at once
+    # when there is none to be had.
+    turn = async_register_check(hass, address, advertised_title(service_info))
     try:
+        return await _async_probe_on_turn(hass, service_info, turn)
+    finally:
+        turn.close()
+
+
+async def _async_probe_on_turn(
+    hass: HomeAssistant, service_info: bluetooth.BluetoothServiceInfoBleak, turn: UnitSlots
+) -> str | None:
+    address = service_info.address
+    try:
+        await turn.async_acquire()
         bleak_client = await async_open_link(
             hass, address, advertised_title(service_info), max_attempts=CONNECT_ATTEMPTS
         )
@@ -100,6 +115,7 @@ async def async_probe(
     except LINK_ERRORS as err:
         _LOGGER.debug("%s: connection failed: %s", address, describe(err))
         return CANNOT_CONNECT
+    turn.connected()
     client = new_client(bleak_client)
     try:
         dialect = await client.start()

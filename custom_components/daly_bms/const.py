@@ -35,6 +35,11 @@ MAX_BACKOFF_SECONDS: Final = 300
 # across polls, so a few attempts are enough.
 CONNECT_ATTEMPTS: Final = 3
 
+# While Home Assistant starts it waits for every entry's setup: a unit that has not given
+# its first reading within this many seconds (asleep, out of reach, no slot) gives way and
+# is set up in the background once Home Assistant runs. An awake unit needs 1-3 s.
+STARTUP_BUDGET: Final = 8.0
+
 # A battery bank is a config entry of its own, marked in its data; its choices are options.
 CONF_KIND: Final = "kind"
 KIND_BANK: Final = "bank"

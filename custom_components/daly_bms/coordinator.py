@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -12,7 +13,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
     CONF_CONNECTION_MODE,
@@ -21,21 +22,24 @@ from .const import (
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
     SETTINGS_EVERY_POLLS,
+    STARTUP_BUDGET,
     ConnectionMode,
 )
 from .data import DalyData
-from .errors import MOS_NOT_CONFIRMED, MOS_NOT_FOLLOWED, MOS_NOT_SUPPORTED, LinkFailure, unit_error
+from .errors import (
+    MOS_NOT_CONFIRMED,
+    MOS_NOT_FOLLOWED,
+    MOS_NOT_SUPPORTED,
+    STARTUP_TIMEOUT,
+    LinkFailure,
+    unit_error,
+)
 from .health import UnitHealth
 from .link import UnitLink
-from .operations import (
-    MosNotFollowedError,
-    MosSwitch,
-    mos_switchable,
-    read_settings,
-    read_versions,
-    switch_mos,
-)
-from .protocol import DalyClient, DalyDeviceInfo, DalySettings, DalyStatus
+from .operations import MosNotFollowedError, mos_unknown, read_settings, read_versions, switch_mos
+from .phases import async_get_phases, next_reading_delay
+from .protocol import DalyClient, DalyDeviceInfo, DalySettings, DalyStatus, MosBank
+from .slots import async_get_arbiter
 
 type DalyConfigEntry = ConfigEntry[DalyCoordinator]
 
@@ -63,7 +67,14 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             update_interval=timedelta(seconds=interval),
             always_update=False,
         )
-        self._link = UnitLink(hass, self.address, entry.title, self.connection_mode)
+        self.poll_interval = interval
+        # Units share the proxies' slots in turn, and each reads at its own point of the
+        # interval, so that many units do not all connect in the same second.
+        self._slots = async_get_arbiter(hass).register(
+            self.address, entry.title, self.connection_mode, self._async_slot_free
+        )
+        self._link = UnitLink(hass, self.address, entry.title, self.connection_mode, self._slots)
+        self._first_status: DalyStatus | None = None
         self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
         self._device_info: DalyDeviceInfo | None = None
         self._settings: DalySettings | None = None
@@ -76,11 +87,22 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         async def learn(client: DalyClient) -> None:
             self._device_info = await read_versions(client)
             self._settings = await self._async_read_settings(client)
+            # The first reading too: a second connection (and a second turn for a proxy
+            # slot) right after this one would only delay the first values.
+            self._first_status = await client.read_status()
 
         try:
-            await self._link.run(learn)
+            if self.hass.is_running:
+                await self._link.run(learn)
+            else:
+                # Home Assistant's start waits for this entry: a unit asleep or out of reach
+                # gives way and is tried again in the background once it has started.
+                async with asyncio.timeout(STARTUP_BUDGET):
+                    await self._link.run(learn)
         except LinkFailure as err:
             raise self._health.failed(err) from err
+        except TimeoutError as err:
+            raise unit_error(UpdateFailed, STARTUP_TIMEOUT, self.name) from err
 
     @callback
     def async_start_watching(self) -> list[CALLBACK_TYPE]:
@@ -102,6 +124,8 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         await super().async_shutdown()
         self._health.clear_issue()
         await self._link.async_shutdown()
+        self._slots.close()
+        async_get_phases(self.hass).give_back(self.address)
 
     async def async_on_stop(self, _event: Event) -> None:
         """Disconnect when Home Assistant stops so the unit is free for the phone app."""
@@ -127,23 +151,44 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
                 self._polls_until_settings -= 1
             return status
 
+        started = self.hass.loop.time()
+        status, self._first_status = self._first_status, None
         try:
-            status = await self._link.run(read)
+            if status is None:
+                status = await self._link.run(read)
         except LinkFailure as err:
             if self._link.shut_down and self.data is not None and self.last_update_success:
                 # Cut short by unload or stop, not by the unit: the last reading stands.
                 return self.data
             raise self._health.failed(err) from err
         self._health.answered()
-        return self._data(status)
+        info = bluetooth.async_last_service_info(self.hass, self.address, connectable=True)
+        self._next_on_phase(started, info)
+        return self._data(status, info)
+
+    def _next_on_phase(
+        self, started: float, info: bluetooth.BluetoothServiceInfoBleak | None
+    ) -> None:
+        """Time the next reading to this unit's phase among the units its scanner hears."""
+        now = self.hass.loop.time()
+        group = f"{info.source if info else ''} {self.connection_mode}"
+        phase = async_get_phases(self.hass).take(self.address, group)
+        delay = next_reading_delay(
+            now=now, started=started, interval=self.poll_interval, phase=phase
+        )
+        # Home Assistant starts the next refresh on a whole second of the loop's clock (plus
+        # its own jitter): counted from the start of this second, the unit keeps its phase.
+        self.update_interval = timedelta(seconds=delay + now % 1)
 
     async def _async_read_settings(self, client: DalyClient) -> DalySettings | None:
         # A unit that does not tell this time keeps the settings it told before.
         self._polls_until_settings = SETTINGS_EVERY_POLLS - 1
         return await read_settings(client) or self._settings
 
-    def _data(self, status: DalyStatus) -> DalyData:
-        if (info := bluetooth.async_last_service_info(self.hass, self.address, True)) is not None:
+    def _data(
+        self, status: DalyStatus, info: bluetooth.BluetoothServiceInfoBleak | None
+    ) -> DalyData:
+        if info is not None:
             self._rssi = info.rssi
         assert self._device_info is not None
         return DalyData(
@@ -167,17 +212,22 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             self._async_poll_soon("not heard")
 
     @callback
+    def _async_slot_free(self) -> None:
+        _LOGGER.debug("%s: a connection slot came free, polling now", self.name)
+        self._async_poll_soon("slot free")
+
+    @callback
     def _async_poll_soon(self, why: str) -> None:
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{DOMAIN} {self.address} {why}"
         )
 
-    async def async_set_mos(self, switch: MosSwitch, on: bool) -> None:
+    async def async_set_mos(self, bank: MosBank, on: bool) -> None:
         """Switch a MOSFET bank on the user's explicit request, then show the unit's state."""
-        if not mos_switchable(self.data.status, switch):
+        if not self.data.status.capabilities.can_switch(bank):
             raise unit_error(HomeAssistantError, MOS_NOT_SUPPORTED, self.name)
         try:
-            status = await self._link.run(lambda client: switch_mos(client, switch, on))
+            status = await self._link.run(lambda client: switch_mos(client, bank, on))
         except MosNotFollowedError as err:
             self._show_status(err.status)
             key = MOS_NOT_FOLLOWED if err.confirmed else MOS_NOT_CONFIRMED
@@ -185,7 +235,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         except LinkFailure as err:
             if err.reached_unit and not self._link.shut_down:
                 # The command may have been carried out or not: unknown until a reading tells.
-                unknown = switch.unknown(self.data.status)
+                unknown = mos_unknown(self.data.status, bank)
                 self.async_set_updated_data(replace(self.data, status=unknown))
             raise unit_error(HomeAssistantError, err.key, self.name, err) from err
         finally:

@@ -15,8 +15,3 @@ class DalyData:
     settings: DalySettings | None
     device_info: DalyDeviceInfo
     rssi: int | None
-
-    @property
-    def stored_energy(self) -> float | None:
-        """Energy left in the pack in Wh, as the protocol derives it from the reading."""
-        return self.status.stored_energy

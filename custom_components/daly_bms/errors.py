@@ -14,6 +14,7 @@ from .protocol import (
     DalyConnectionError,
     DalyError,
     DalyFrameError,
+    DalyNotRecognizedError,
     DalyNotSupportedError,
     DalyTimeoutError,
 )
@@ -29,6 +30,7 @@ CONNECTION_LOST: Final = "connection_lost"
 MOS_NOT_FOLLOWED: Final = "mos_not_followed"
 MOS_NOT_CONFIRMED: Final = "mos_not_confirmed"
 MOS_NOT_SUPPORTED: Final = "mos_not_supported"
+STARTUP_TIMEOUT: Final = "startup_timeout"
 
 # Everything a link or a request can raise that means "the unit is not usable right now".
 # Besides bleak's own errors, BlueZ's D-Bus and the proxies' API raise EOFError or an
@@ -49,6 +51,10 @@ NO_PATH_ERRORS: Final[tuple[type[Exception], ...]] = (
 
 class UnitNotInRangeError(bleak_retry_connector.BleakNotFoundError):
     """No adapter or proxy currently hears the unit."""
+
+
+class NoFreeSlotError(bleak_retry_connector.BleakOutOfConnectionSlotsError):
+    """Every adapter and proxy that hears the unit is full, and no slot is about to free."""
 
 
 class LinkShutDownError(DalyConnectionError):
@@ -81,8 +87,12 @@ def failure_key(err: BaseException, *, connected: bool) -> str:
         return NOT_HEARD
     if isinstance(err, NO_PATH_ERRORS):
         return NO_CONNECTION_SLOT
-    if isinstance(err, DalyNotSupportedError):
+    if isinstance(err, DalyNotRecognizedError):
+        # Connected, but silent to every dialect: asleep (or not a Daly at all).
         return NOT_ANSWERING
+    if isinstance(err, DalyNotSupportedError):
+        # The dialect lacks a write; the only writes the integration makes switch a MOS.
+        return MOS_NOT_SUPPORTED
     if isinstance(err, (DalyTimeoutError, DalyFrameError, TimeoutError)):
         return TIMEOUT
     if connected or isinstance(err, DalyConnectionError):

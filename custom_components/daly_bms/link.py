@@ -28,7 +28,8 @@ from .errors import (
     describe,
     failure_key,
 )
-from .protocol import DalyClient, Dialect, UnitMemory
+from .protocol import DalyClient, UnitMemory
+from .slots import UnitSlots
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -80,16 +81,23 @@ def new_client(bleak_client: BleakClient, memory: UnitMemory | None = None) -> D
 class UnitLink:
     """One unit's connection and the protocol client on it, opened on demand."""
 
-    def __init__(self, hass: HomeAssistant, address: str, name: str, mode: ConnectionMode) -> None:
-        """Describe the link; nothing is opened yet."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        address: str,
+        name: str,
+        mode: ConnectionMode,
+        slots: UnitSlots,
+    ) -> None:
+        """Describe the link; nothing is opened yet. `slots`: the unit's turn for a slot."""
         self._hass = hass
         self._address = address
         self._name = name
         self._mode = mode
+        self._slots = slots
         self._lock = asyncio.Lock()
         self._bleak: BleakClient | None = None
         self._client: DalyClient | None = None
-        self.dialect: Dialect | None = None
         # What the protocol learned about the unit; every connection's client shares it.
         self._memory = UnitMemory()
         self._shut_down = False
@@ -156,22 +164,30 @@ class UnitLink:
             return self._client
         await self.async_close()
         self._raise_if_shut_down()
-        bleak_client = await async_open_link(
-            self._hass,
-            self._address,
-            self._name,
-            disconnected_callback=self._on_disconnect,
-            max_attempts=CONNECT_ATTEMPTS,
-        )
+        # Waits for this unit's turn, or fails at once when no slot in reach can free.
+        await self._slots.async_acquire()
+        try:
+            bleak_client = await async_open_link(
+                self._hass,
+                self._address,
+                self._name,
+                disconnected_callback=self._on_disconnect,
+                max_attempts=CONNECT_ATTEMPTS,
+            )
+        except BaseException:
+            self._slots.release()
+            raise
         if self._shut_down:
             # Shut down while connecting: a link kept now would hold the unit (and a proxy
             # slot) with nothing left to ever let go of it.
             await async_disconnect(bleak_client, self._name)
+            self._slots.release()
             self._raise_if_shut_down()
+        self._slots.connected()
         self._bleak = bleak_client
         client = new_client(bleak_client, self._memory)
         # The memory makes the client ask in the dialect the last connection found first.
-        self.dialect = await client.start()
+        await client.start()
         self._client = client
         return client
 
@@ -183,6 +199,7 @@ class UnitLink:
             await client.stop()
         if bleak_client is not None:
             await async_disconnect(bleak_client, self._name)
+            self._slots.release()
 
     async def async_shutdown(self) -> None:
         """Disconnect and refuse to connect again (unload, Home Assistant stopping).
@@ -207,6 +224,7 @@ class UnitLink:
         # The next poll reconnects; reconnecting at once could steal the unit back from
         # a phone app that is waiting for it.
         self._client = self._bleak = None
+        self._slots.release()
         if client is not None:
             # Fails a request in flight now instead of after its timeout.
             self._hass.async_create_background_task(

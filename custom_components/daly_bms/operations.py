@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
 import logging
 from typing import TYPE_CHECKING
 
@@ -20,28 +19,6 @@ from .protocol import (
 )
 
 _LOGGER = logging.getLogger(__package__)
-
-
-class MosSwitch(StrEnum):
-    """The two MOSFET banks a user may switch."""
-
-    CHARGE = "charge_mos"
-    DISCHARGE = "discharge_mos"
-
-    @property
-    def bank(self) -> MosBank:
-        """Return the protocol's name of this bank."""
-        return MosBank.CHARGE if self is MosSwitch.CHARGE else MosBank.DISCHARGE
-
-    def state(self, status: DalyStatus) -> bool | None:
-        """Return whether this bank is on in `status`; None if the unit did not say."""
-        return status.mos(self.bank)
-
-    def unknown(self, status: DalyStatus) -> DalyStatus:
-        """Return `status` with this bank's state unknown."""
-        if self is MosSwitch.CHARGE:
-            return replace(status, charge_mos=None)
-        return replace(status, discharge_mos=None)
 
 
 class MosNotFollowedError(Exception):
@@ -80,36 +57,25 @@ async def read_settings(client: DalyClient) -> DalySettings | None:
         return None
 
 
-def mos_switchable(status: DalyStatus, switch: MosSwitch) -> bool:
-    """Return True when the unit's dialect can switch `switch` and confirm it."""
-    return status.capabilities.can_switch(switch.bank)
+def mos_unknown(status: DalyStatus, bank: MosBank) -> DalyStatus:
+    """Return `status` with the state of `bank` unknown."""
+    if bank is MosBank.CHARGE:
+        return replace(status, charge_mos=None)
+    return replace(status, discharge_mos=None)
 
 
-async def switch_mos(client: DalyClient, switch: MosSwitch, on: bool) -> DalyStatus:
-    """Switch `switch` to `on` and return the status that shows it.
+async def switch_mos(client: DalyClient, bank: MosBank, on: bool) -> DalyStatus:
+    """Switch `bank` to `on` and return the status read afterwards that shows it.
 
-    The protocol judges the write on readings taken after it; when the write failed it
-    hands over the status it read back (a bank its readings could not settle unknown), or
-    the status is read here once. Raises MosNotFollowedError with that status when it does
-    not show the bank `on`.
+    The protocol judges a write on readings taken after it, and hands over the last of
+    them when the write failed. Raises MosNotFollowedError with that status: the switch
+    then shows what the unit does. A write with no reading after it raises as it came.
     """
     try:
-        return await client.set_mos(switch.bank, on)
-    except DalyCommandError as err:
-        confirmed = True
-        status = err.status
-        _LOGGER.debug("MOS write not followed: %s", err)
-    except DalyTimeoutError as err:
-        confirmed = False
-        _LOGGER.debug("MOS write not confirmed: %s", err)
-        if err.status is not None:
-            status = err.status
-        else:
-            status = await client.read_status()
-            if switch.state(status) is not on:
-                # One reading cannot tell a reply sent after the write from a late or
-                # resent one from before it: the bank stays unknown until a poll.
-                status = switch.unknown(status)
-    if switch.state(status) is on:
-        return status
-    raise MosNotFollowedError(status, confirmed=confirmed)
+        return await client.set_mos(bank, on)
+    except (DalyCommandError, DalyTimeoutError) as err:
+        if err.status is None:
+            raise
+        _LOGGER.debug("MOS write failed, the unit reports: %s", err)
+        confirmed = isinstance(err, DalyCommandError)
+        raise MosNotFollowedError(err.status, confirmed=confirmed) from err

@@ -106,7 +106,7 @@ PACK_SENSORS: tuple[DalySensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
-        value_fn=lambda data: data.stored_energy,
+        value_fn=lambda data: data.status.stored_energy,
     ),
     DalySensorEntityDescription(
         key="cycles",

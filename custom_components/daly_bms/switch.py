@@ -14,7 +14,7 @@ from .bank_switch import async_setup_bank_switches
 from .coordinator import DalyConfigEntry
 from .data import DalyData
 from .entity import DalyEntity, DalyEntityDescription
-from .operations import MosSwitch, mos_switchable
+from .protocol import MosBank
 
 # One command at a time: the unit answers one request at a time on its single link.
 PARALLEL_UPDATES = 1
@@ -24,28 +24,29 @@ PARALLEL_UPDATES = 1
 class DalySwitchEntityDescription(SwitchEntityDescription, DalyEntityDescription[bool]):
     """A MOSFET bank the user may switch."""
 
-    mos: MosSwitch
+    bank: MosBank
 
 
-def _switchable(data: DalyData, switch: MosSwitch) -> bool:
+def _switchable(data: DalyData, bank: MosBank) -> bool:
     # A bank the unit cannot switch and confirm is a binary sensor instead.
-    return mos_switchable(data.status, switch) and switch.state(data.status) is not None
+    status = data.status
+    return status.capabilities.can_switch(bank) and status.mos(bank) is not None
 
 
 SWITCHES: tuple[DalySwitchEntityDescription, ...] = (
     DalySwitchEntityDescription(
         key="charge_mos",
         translation_key="charge_mos",
-        mos=MosSwitch.CHARGE,
-        value_fn=lambda data: data.status.charge_mos,
-        exists_fn=lambda data: _switchable(data, MosSwitch.CHARGE),
+        bank=MosBank.CHARGE,
+        value_fn=lambda data: data.status.mos(MosBank.CHARGE),
+        exists_fn=lambda data: _switchable(data, MosBank.CHARGE),
     ),
     DalySwitchEntityDescription(
         key="discharge_mos",
         translation_key="discharge_mos",
-        mos=MosSwitch.DISCHARGE,
-        value_fn=lambda data: data.status.discharge_mos,
-        exists_fn=lambda data: _switchable(data, MosSwitch.DISCHARGE),
+        bank=MosBank.DISCHARGE,
+        value_fn=lambda data: data.status.mos(MosBank.DISCHARGE),
+        exists_fn=lambda data: _switchable(data, MosBank.DISCHARGE),
     ),
 )
 
@@ -79,8 +80,8 @@ class DalyMosSwitch(DalyEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the MOSFET bank; raises a translated error if the unit does not."""
-        await self.coordinator.async_set_mos(self.entity_description.mos, True)
+        await self.coordinator.async_set_mos(self.entity_description.bank, True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Open the MOSFET bank; raises a translated error if the unit does not."""
-        await self.coordinator.async_set_mos(self.entity_description.mos, False)
+        await self.coordinator.async_set_mos(self.entity_description.bank, False)

@@ -241,7 +241,7 @@ async def test_options_change_poll_interval_and_connection_mode(
     """Options are offered with their defaults and take effect on the automatic reload."""
     radio = add_simulated_unit()
     entry = await setup_entry(hass, radio)
-    assert entry.runtime_data.update_interval.total_seconds() == 10
+    assert entry.runtime_data.poll_interval == 10
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -256,7 +256,7 @@ async def test_options_change_poll_interval_and_connection_mode(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {"poll_interval": 30, "connection_mode": "per_poll"}
     coordinator = entry.runtime_data
-    assert coordinator.update_interval.total_seconds() == 30
+    assert coordinator.poll_interval == 30
     assert coordinator.connection_mode == "per_poll"
     assert not radio.connected
 

@@ -8,6 +8,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -156,3 +157,22 @@ async def test_entry_from_a_newer_version_is_not_loaded(
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
     assert entry.unique_id == radio.address
     assert radio.requests == []
+
+
+async def test_entry_from_a_newer_minor_version_loads_as_it_is(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """A later minor version only adds what this version can do without: it is not rewritten."""
+    radio = add_simulated_unit()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=3,
+        unique_id=format_mac(radio.address),
+        data={"address": radio.address, "name": radio.unit.name},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 3)

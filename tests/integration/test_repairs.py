@@ -125,11 +125,15 @@ async def test_no_free_proxy_slot_for_a_day(
     await advance(hass, 11)
     assert state(hass, "sensor", radio, "soc").state == STATE_UNAVAILABLE
     [lost] = [r.getMessage() for r in caplog.records if "is unavailable" in r.getMessage()]
-    assert "connection slots in use" in lost
+    assert "connection slots taken" in lost
 
     calendar.tick(A_DAY_AND_MORE)
     await advance(hass, 301)
-    assert len(_issues(hass)) == 1
+    # The proxy's own issue (with its numbers) came with the second refusal, this one later.
+    assert {issue.translation_key for issue in _issues(hass)} == {
+        "no_connection_slot",
+        "unit_unreachable",
+    }
 
     await others.release()
     await advance(hass, 301)
