@@ -43,7 +43,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from benchmarks.soak_judge import Judge
 from benchmarks.soak_report import SoakConfig, SoakReport, format_report
-from benchmarks.soak_truth import RecordingUnit
+from benchmarks.soak_truth import RecordingRadio
 from benchmarks.soak_watch import (
     LogTally,
     PollWatch,
@@ -133,10 +133,10 @@ class Soak:
         ):
             self.tally.clock = lambda: clock.elapsed
             self.unit = _make_unit(self.config, LoopClock(clock))
-            self.recorder = RecordingUnit(self.unit, LoopClock(clock).now)
-            self.radio = self.proxy.add_unit(
-                self.recorder, latency=self.config.latency, faults=self.faults
+            self.radio = RecordingRadio(
+                self.unit, LoopClock(clock).now, latency=self.config.latency, faults=self.faults
             )
+            self.proxy.hear(self.radio)
             self.proxy.async_start_advertising(ADVERTISING_INTERVAL)
             # The entity platforms register their own stop listeners once, on first use.
             for platform in PLATFORMS:
@@ -179,7 +179,7 @@ class Soak:
         assert await self.hass.config_entries.async_reload(entry.entry_id), entry.reason
         await self.hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED, entry.reason
-        judge = Judge(self.hass, entry.entry_id, self.radio, self.recorder)
+        judge = Judge(self.hass, entry.entry_id, self.radio)
         judge.track_entities()
         self.report.entities = judge.entity_ids
         self.report.unchecked = judge.unchecked
@@ -297,9 +297,6 @@ async def run_soak(
 @asynccontextmanager
 async def simulated_home() -> AsyncIterator[tuple[HomeAssistant, SimulatedBluetoothProxy]]:
     """Home Assistant as the tests run it, its Bluetooth stack reaching only the proxy."""
-    from unittest.mock import AsyncMock, Mock, patch
-
-    from habluetooth import manager as bluetooth_manager, scanner as bluetooth_scanner
     from homeassistant import loader
     from homeassistant.helpers import frame
     from pytest_homeassistant_custom_component.common import (
@@ -307,20 +304,14 @@ async def simulated_home() -> AsyncIterator[tuple[HomeAssistant, SimulatedBlueto
         mock_storage,
     )
 
+    from benchmarks.hass_fleet import bluetooth_without_adapters
+
     # Home Assistant finds custom integrations through the top-level package; this
     # repository's must be imported before it looks.
     import custom_components  # noqa: F401
 
-    mgmt = Mock(setup=AsyncMock(return_value=None))
-    bluetooth_scanner.OriginalBleakScanner.stop = AsyncMock()  # type: ignore[method-assign]
-    with (
-        mock_storage(),
-        patch.object(bluetooth_scanner.OriginalBleakScanner, "start"),
-        patch.object(bluetooth_scanner, "HaScanner"),
-        patch.object(bluetooth_manager, "MGMTBluetoothCtl", return_value=mgmt),
-        # No local adapter: the proxy is the only way to the unit.
-        patch("bluetooth_adapters.systems.linux.LinuxAdapters.adapters", {}),
-    ):
+    # No local adapter: the proxy is the only way to the unit.
+    with mock_storage(), bluetooth_without_adapters():
         async with async_test_home_assistant(asyncio.get_running_loop()) as hass:
             frame.async_setup(hass)
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)

@@ -24,14 +24,11 @@ from homeassistant.helpers.device_registry import format_mac
 
 from benchmarks.soak_truth import (
     Expected,
-    RecordingUnit,
-    SettingsTruth,
-    StatusTruth,
+    RecordingRadio,
     Truth,
     expected_setting,
     expected_status,
 )
-from simulator.radio import RadioUnit
 
 _NOT_SHOWN: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN)
 # Float noise allowed on top of a resolution (a unit conversion, a division).
@@ -149,14 +146,11 @@ class _Group:
 class Judge:
     """Compares every entity of one unit with the truth of the readings behind it."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry_id: str, radio: RadioUnit, recorder: RecordingUnit
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, radio: RecordingRadio) -> None:
         """Watch the entities of the config entry `entry_id` for the unit on `radio`."""
         self._hass = hass
         self._entry_id = entry_id
         self._radio = radio
-        self._recorder = recorder
         # Everything the unit sent since it went on the air: the readings of the setup too.
         self._seen_notifications = 0
         self._status = _Group(expected_status, {})
@@ -172,8 +166,9 @@ class Judge:
         """Sort the entry's entities by the kind of reading that feeds them."""
         prefix = f"{format_mac(self._radio.address)}_"
         entries = er.async_entries_for_config_entry(er.async_get(self._hass), self._entry_id)
-        sample_status = self._recorder_sample_status()
-        sample_settings = self._recorder_sample_settings()
+        # Any reading tells which keys its kind feeds; the setup has taken one of each.
+        sample_status = next((kept[-1] for kept in self._radio.status.values()), None)
+        sample_settings = next((kept[-1] for kept in self._radio.settings.values()), None)
         for entry in entries:
             key = entry.unique_id.removeprefix(prefix)
             if key == "rssi":
@@ -190,12 +185,6 @@ class Judge:
         """Return every entity that is judged."""
         return [*self._status.entities, *self._settings.entities, *self._rssi]
 
-    def _recorder_sample_status(self) -> StatusTruth | None:
-        return next((kept[-1] for kept in self._recorder.status.values()), None)
-
-    def _recorder_sample_settings(self) -> SettingsTruth | None:
-        return next((kept[-1] for kept in self._recorder.settings.values()), None)
-
     def observe(self, poll: int, *, polls: int, faults: tuple[str, ...]) -> bool:
         """Judge every entity now; returns True when every status value is shown.
 
@@ -205,7 +194,7 @@ class Judge:
         notifications = self._radio.notifications
         stream = b"".join(notifications[self._seen_notifications :])
         self._seen_notifications = len(notifications)
-        status, settings = self._recorder.readings_in(stream)
+        status, settings = self._radio.readings_in(stream)
         states: dict[str, State] = {}
         for entity_id in self.entity_ids:
             state = self._hass.states.get(entity_id)

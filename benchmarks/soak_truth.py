@@ -1,7 +1,7 @@
 """The simulator's truth at each answer, and what each entity must show for it.
 
-`RecordingUnit` stands between the air and a simulated unit: whenever the unit answers a
-status or settings read it keeps what the unit held at that instant, under the exact bytes
+`RecordingRadio` puts a simulated unit on the air: whenever the unit answers a status or
+settings read it keeps what the unit held at that instant, under the exact bytes
 of its answer (as they went on the air, impossible or glitched values included). A reply
 a client decodes is one of those byte strings, so whatever reached Home Assistant can be
 traced back to the reading it came from, even when it arrived late, twice or glued to
@@ -18,6 +18,7 @@ from typing import Any, Final
 from custom_components.daly_bms.protocol import most_severe, needs_attention
 from custom_components.daly_bms.protocol.d2_alarms import ALARMS
 from simulator.frames import READ
+from simulator.radio import RadioUnit
 from simulator.registers import state_of
 from simulator.settings import SLEEP_NEVER, Limits
 from simulator.unit import SimulatedUnit
@@ -103,50 +104,28 @@ class SettingsTruth:
 type Truth = StatusTruth | SettingsTruth
 
 
-@dataclass
-class RecordingUnit:
+class RecordingRadio(RadioUnit):
     """A simulated unit on the air that keeps its truth for every status or settings answer."""
 
-    unit: SimulatedUnit
-    clock: Callable[[], float]
-    status: dict[bytes, list[StatusTruth]] = field(default_factory=dict)
-    settings: dict[bytes, list[SettingsTruth]] = field(default_factory=dict)
+    def __init__(
+        self, unit: SimulatedUnit, clock: Callable[[], float], **radio_options: Any
+    ) -> None:
+        """Put `unit` on the air (options as for RadioUnit); `clock` stamps each truth."""
+        super().__init__(unit, **radio_options)
+        self.simulated = unit
+        self._clock = clock
+        self.status: dict[bytes, list[StatusTruth]] = {}
+        self.settings: dict[bytes, list[SettingsTruth]] = {}
 
-    @property
-    def name(self) -> str:
-        """Return the unit's advertised name."""
-        return self.unit.name
-
-    @property
-    def address(self) -> str:
-        """Return the unit's address."""
-        return self.unit.address
-
-    @property
-    def manufacturer_data(self) -> dict[int, bytes]:
-        """Return the unit's manufacturer data."""
-        return self.unit.manufacturer_data
-
-    @property
-    def service_uuids(self) -> list[str]:
-        """Return the service UUIDs the unit advertises."""
-        return self.unit.service_uuids
-
-    def impossible_readings(self) -> Sequence[Mapping[int, int]]:
-        """Return the unit's impossible readings (for the IMPOSSIBLE fault)."""
-        return self.unit.impossible_readings()
-
-    def handle_request(
-        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
-    ) -> bytes | None:
+    def answer(self, request: bytes) -> bytes | None:
         """Answer as the unit does, and keep what it held for a status or settings answer."""
-        reply = self.unit.handle_request(request, forced_registers=forced_registers)
+        reply = super().answer(request)
         if reply is not None and len(request) >= 6 and request[1] == READ:
             first = int.from_bytes(request[2:4], "big")
             if first == STATUS_FIRST:
-                _keep(self.status, reply, StatusTruth.of(self.unit, self.clock()))
+                _keep(self.status, reply, StatusTruth.of(self.simulated, self._clock()))
             elif first == SETTINGS_FIRST:
-                _keep(self.settings, reply, SettingsTruth.of(self.unit, self.clock()))
+                _keep(self.settings, reply, SettingsTruth.of(self.simulated, self._clock()))
         return reply
 
     def readings_in(self, stream: bytes) -> tuple[list[StatusTruth], list[SettingsTruth]]:

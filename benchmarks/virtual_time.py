@@ -7,6 +7,12 @@ seconds, and a run of hours finishes as fast as the processor gets through the w
 
 Work in another thread (an executor job) is real time: while one is running the loop waits
 for it as usual and the clock does not jump.
+
+`benchmarks/simtime.py` skips idle waits too, with a loop of its own whose clock keeps the
+real time work takes (the scale benchmark measures the loop's lag with it). This one goes
+onto a loop that is already running (the one a test's Home Assistant runs on), and its
+clock stands still while work runs: what happens when depends on the seed of a run alone,
+so a soak that finds something can be run again to the same point.
 """
 
 from __future__ import annotations

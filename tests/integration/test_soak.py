@@ -35,7 +35,8 @@ async def test_soak_shows_no_wrong_value_and_leaves_nothing_behind(
     report = await run_soak(hass, simulated_proxy, SoakConfig(polls=300, seed=7))
 
     assert report.polls >= 300
-    assert EXERCISED <= set(report.faults)
+    assert set(report.faults) >= EXERCISED
+    # An entity the soak has no truth for escapes it: give it one in benchmarks/soak_truth.py.
     assert report.unchecked == []
     assert len(report.entities) > 60
     assert report.wrong == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
@@ -25,6 +25,7 @@ from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
 from simulator.unit import SimulatedUnit
 from tests.protocol.simlink import UnitWrapper
+from tests.protocol.test_mos_write import FollowsThenFallsSilent
 
 from .common import advance, setup_entry, state, writes
 
@@ -302,26 +303,6 @@ async def test_p81_unit_refuses_before_connecting_again(
     assert not radio.connected
 
 
-class _FollowsThenStaysSilent(UnitWrapper):
-    """Carries out a MOS write and answers `reads` status reads after it, then is silent."""
-
-    def __init__(self, unit: SimulatedUnit, *, reads: int) -> None:
-        super().__init__(unit)
-        self.reads = reads
-        self.reads_left: int | None = None
-
-    def handle_request(
-        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
-    ) -> bytes | None:
-        if request[1] == 0x06:
-            self.reads_left = self.reads
-        elif self.reads_left is not None:
-            if not self.reads_left:
-                return None
-            self.reads_left -= 1
-        return self.unit.handle_request(request, forced_registers=forced_registers)
-
-
 def _wrapped_unit(
     hass: HomeAssistant,
     proxy: SimulatedBluetoothProxy,
@@ -341,7 +322,7 @@ async def test_an_earlier_reply_then_silence_does_not_show_the_old_state(
     reply (sent again), then the unit falls silent: the switch must not show the state
     from before the command; it shows unknown until a reading settles it."""
     radio = _wrapped_unit(
-        hass, simulated_proxy, sim_clock, lambda unit: _FollowsThenStaysSilent(unit, reads=1)
+        hass, simulated_proxy, sim_clock, lambda unit: FollowsThenFallsSilent(unit, reads=1)
     )
     await setup_entry(hass, radio)
     radio.faults.inject(FaultKind.STALE)
