@@ -9,8 +9,17 @@ from simulator import (
     Clock,
     SimulatedUnit,
     SolarDayProfile,
+    VersionStrings,
     daly_name,
     jhb_name,
+)
+
+# Version strings in the layouts real units use; each brand its own.
+DALY_VERSIONS = VersionStrings(
+    software="11_240123_K00T", hardware="H2.0_103R_309F9F", production_date="20240229"
+)
+HUNDRED_BALANCE_VERSIONS = VersionStrings(
+    software="10_230607_B00T", hardware="H1.2_102E_30XF", production_date="20230607"
 )
 
 # Locally administered addresses (second hex digit 2, 6, A or E), so they can never
@@ -54,6 +63,7 @@ def build_units(clock: Clock) -> list[DemoUnit]:
             soc=soc,
             ambient_c=21.0,
             cycles=cycles,
+            versions=DALY_VERSIONS,
         )
         for address, seed, soc, cycles in (
             (DALY_ADDRESS, 16, 55.0, 87),
@@ -73,6 +83,7 @@ def build_units(clock: Clock) -> list[DemoUnit]:
         soc=78.0,
         ambient_c=17.0,
         cycles=212,
+        versions=HUNDRED_BALANCE_VERSIONS,
     )
     return [
         DemoUnit(house, rssi=-58, latency=0.03),

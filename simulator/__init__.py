@@ -27,6 +27,7 @@ from .profiles import ConstantProfile, Profile, ScheduleProfile, SolarDayProfile
 from .protection import AlarmBit, Protection
 from .settings import SLEEP_NEVER, Limits, Settings
 from .unit import MAX_STEP_S, SimulatedUnit
+from .versions import HardwareOffset, VersionStrings
 
 __all__ = [
     "BALANCE_CURRENT_A",
@@ -44,6 +45,7 @@ __all__ = [
     "Dialect",
     "Firmware",
     "ForeignDevice",
+    "HardwareOffset",
     "Limits",
     "ManualClock",
     "Profile",
@@ -53,6 +55,7 @@ __all__ = [
     "Settings",
     "SimulatedUnit",
     "SolarDayProfile",
+    "VersionStrings",
     "crc16",
     "crc_ok",
     "daly_name",

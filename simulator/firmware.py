@@ -7,13 +7,12 @@ refusal here is ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from enum import StrEnum
 
 from .bms import Bms
 from .frames import (
     READ,
-    WRITE_MULTIPLE,
     WRITE_SINGLE,
     Request,
     parse_request,
@@ -21,38 +20,36 @@ from .frames import (
     write_multiple_reply,
     write_single_reply,
 )
+from .p81_settings import P81_SETTINGS, P81SettingsBlock
 from .registers import (
     D2_LAYOUT,
     D2_STATUS_SIZE,
     P81_LAYOUT,
     P81_REALTIME_SIZE,
-    ascii_registers,
     d2_status,
     impossible_readings,
     p81_realtime,
 )
 from .settings import REG_SOC, Settings
+from .versions import D2_VERSION_REGISTERS, P81_VERSION_REGISTERS, VersionStrings
 
 D2_ADDRESS = 0xD2
 P81_REQUEST_ADDRESS = 0x81  # 0x80 + board number 1
 P81_REPLY_ADDRESS = 0x51
-# Settings, password and balancer switch sit at their D2 address + 0x80 in p81.
-P81_SETTINGS_SHIFT = 0x80
-# Software 0xA9-0xB0 and hardware 0xB1-0xB8 version; the app reads 32 registers from
-# 0xA9 (a 69-byte reply), so 0xB9-0xC8 exist too. What real units keep there is not
-# known; they read as zeros here.
-D2_VERSIONS = range(0xA9, 0xC9)
-P81_VERSIONS = range(0x178, 0x178 + 74)
-# Registers of (software, hardware) string within each version block. D2 is 16 + 16
-# bytes (0xA9-0xB0, 0xB1-0xB8). The notes give only the size of the p81 block; readers
-# in use take the software string from its first 28 bytes and the hardware string from
-# the 14 after, so a client written that way finds both strings here.
-D2_VERSION_STRINGS = (8, 8)
-P81_VERSION_STRINGS = (14, 7)
+# Software and hardware version and what follows; the app reads 32 registers from 0xA9.
+D2_VERSIONS = range(0xA9, 0xA9 + D2_VERSION_REGISTERS)
+P81_VERSIONS = range(0x178, 0x178 + P81_VERSION_REGISTERS)
+# Between the realtime registers and the settings block a p81 unit answers, but with all
+# bits set: the alarm block 0xA4 and the D2 balancer address 0xCF read 0xFFFF on real units.
+P81_UNSUPPORTED = range(P81_REALTIME_SIZE, P81_SETTINGS.start)
+UNSUPPORTED_VALUE = 0xFFFF
 # Accepted and echoed by real units over BLE, yet nothing switches.
 D2_IGNORED_WRITES = frozenset({0x0C, 0x0D})
 DEFAULT_SOFTWARE_VERSION = "DLY-K00T-2.4.1"
 DEFAULT_HARDWARE_VERSION = "R24TM1A-V1.2"
+DEFAULT_VERSIONS = VersionStrings(
+    software=DEFAULT_SOFTWARE_VERSION, hardware=DEFAULT_HARDWARE_VERSION
+)
 
 
 class Dialect(StrEnum):
@@ -65,14 +62,16 @@ class Dialect(StrEnum):
 class Firmware:
     """Answers request frames from the register maps of one dialect.
 
-    p81 MOS and balancer writes (D2 address + 0x80) are echoed and applied like
-    their D2 counterparts. Whether real p81 units accept them over BLE is not
-    verified; the simulator takes the permissive side so the client's refusal to
-    send them is what gets tested, not the unit's.
+    D2 keeps its settings at 0x80-0xA8 (the SOC register 0xA7 reads the live SOC), the
+    balancer switch at 0xCF and the version strings at 0xA9. p81 keeps its own settings
+    block at 0x100 (see simulator.p81_settings), its MOS switches in that block at
+    0x121 / 0x122, and its version strings at 0x178.
 
     Some firmware keeps its version strings or its settings to itself: with
     ``reports_versions`` or ``reports_settings`` off, a read touching them is met
-    with silence (writes to settings still work).
+    with silence (writes to settings still work). A unit that ``ignores_writes``
+    (True: every write; a collection: writes to those registers, in the dialect's own
+    addresses) echoes such a write as if it were taken and keeps the old value.
     """
 
     def __init__(
@@ -80,17 +79,21 @@ class Firmware:
         bms: Bms,
         *,
         dialect: Dialect = Dialect.D2,
-        software_version: str = DEFAULT_SOFTWARE_VERSION,
-        hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        versions: VersionStrings = DEFAULT_VERSIONS,
         reports_versions: bool = True,
         reports_settings: bool = True,
+        ignores_writes: bool | Collection[int] = False,
     ) -> None:
+        """Build the firmware; ValueError when ``versions`` do not fit the dialect's block."""
         self.bms = bms
         self.dialect = Dialect(dialect)
-        self.software_version = software_version
-        self.hardware_version = hardware_version
+        self.versions = versions
+        # A string too long for this dialect's fields fails here, not at the first read.
+        self._version_block()
         self.reports_versions = reports_versions
         self.reports_settings = reports_settings
+        self.ignores_writes = ignores_writes
+        self.p81_settings = P81SettingsBlock(bms)
         self.heartbeat = 0
         self.requests_answered = 0
 
@@ -98,6 +101,16 @@ class Firmware:
     def settings(self) -> Settings:
         """The settings register file."""
         return self.bms.settings
+
+    @property
+    def software_version(self) -> str:
+        """The software version as a person reads it."""
+        return self.versions.software
+
+    @property
+    def hardware_version(self) -> str:
+        """The hardware version (p81: hardware or model)."""
+        return self.versions.hardware
 
     @property
     def request_address(self) -> int:
@@ -109,15 +122,18 @@ class Firmware:
         """The first byte of this unit's replies."""
         return D2_ADDRESS if self.dialect is Dialect.D2 else P81_REPLY_ADDRESS
 
-    # -- public register access (D2 addresses, whatever the dialect) -------------
+    # -- a back door for tests: settings by their D2 address, whatever the dialect ------
     def read_register(self, register: int) -> int | None:
-        """One register by its D2 address; None when the unit has no such register."""
+        """One D2 status, version or settings register; None when there is no such one."""
         values = self._read(register, 1, self._d2_source)
         return None if values is None else values[0]
 
     def write_register(self, register: int, value: int) -> bool:
-        """Write a setting by its D2 address as a 0x06 request would; False if refused."""
-        return self._apply_writes([(register, value)], self._d2_target)
+        """Write a setting by its D2 address as a D2 0x06 request would; False if refused."""
+        if not self._apply_d2_writes([(register, value)]):
+            return False
+        self.bms.refresh()
+        return True
 
     def impossible_readings(self) -> list[dict[int, int]]:
         """Status readings no healthy unit reports, in this dialect's addresses."""
@@ -143,10 +159,9 @@ class Firmware:
 
     def _dispatch(self, request: Request, forced: Mapping[int, int]) -> bytes | None:
         p81 = self.dialect is Dialect.P81
-        source = self._p81_source if p81 else self._d2_source
-        target = self._p81_target if p81 else self._d2_target
         address = self.reply_address
         if request.function == READ:
+            source = self._p81_source if p81 else self._d2_source
             values = self._read(request.register, request.count, source)
             if values is None:
                 return None
@@ -154,14 +169,25 @@ class Firmware:
             values = [forced.get(start + i, value) for i, value in enumerate(values)]
             return read_reply(address, values)
         writes = [(request.register + i, v) for i, v in enumerate(request.values)]
+        if not self._ignored(writes):
+            applied = self.p81_settings.write(writes) if p81 else self._apply_d2_writes(writes)
+            if not applied:
+                return None
+            # A switched MOS or a new limit acts at once, not at the next physics step.
+            self.bms.refresh()
         if request.function == WRITE_SINGLE:
-            ignored = not p81 and request.register in D2_IGNORED_WRITES
-            if ignored or self._apply_writes(writes, target):
-                return write_single_reply(address, request.register, request.values[0])
-            return None
-        if request.function == WRITE_MULTIPLE and self._apply_writes(writes, target):
-            return write_multiple_reply(address, request.register, request.count)
-        return None
+            return write_single_reply(address, request.register, request.values[0])
+        return write_multiple_reply(address, request.register, request.count)
+
+    def _ignored(self, writes: list[tuple[int, int]]) -> bool:
+        """True when the unit echoes these writes and keeps its old values."""
+        ignored = self.ignores_writes
+        if ignored is True:
+            return True
+        registers = {register for register, _ in writes}
+        if self.dialect is Dialect.D2 and registers <= D2_IGNORED_WRITES:
+            return True
+        return not isinstance(ignored, bool) and registers <= set(ignored)
 
     # -- reads -----------------------------------------------------------------
     def _read(
@@ -177,21 +203,17 @@ class Firmware:
             values.append(value)
         return values
 
-    def _setting(self, register: int) -> int | None:
-        if not self.reports_settings:
-            return None
-        if register == REG_SOC:
-            # Reads back the live SOC: the register is where SOC is set, and a
-            # stale copy of the last write would mislead the app.
-            return round(self.bms.battery.soc * 10)
-        return self.settings.read(register)
+    def _version_block(self) -> list[int]:
+        if self.dialect is Dialect.D2:
+            return self.versions.d2_block()
+        return self.versions.p81_block()
 
-    def _versions(self, offset: int, count: int, strings: tuple[int, int]) -> int | None:
+    def _version(self, offset: int, images: dict[str, list[int]]) -> int | None:
         if not self.reports_versions:
             return None
-        software = ascii_registers(self.software_version, strings[0])
-        hardware = ascii_registers(self.hardware_version, strings[1])
-        return (software + hardware + [0] * count)[offset]
+        if "versions" not in images:
+            images["versions"] = self._version_block()
+        return images["versions"][offset]
 
     def _d2_source(self, register: int, images: dict[str, list[int]]) -> int | None:
         if register < D2_STATUS_SIZE:
@@ -201,10 +223,14 @@ class Firmware:
                 )
             return images["status"][register]
         if register in D2_VERSIONS:
-            return self._versions(
-                register - D2_VERSIONS.start, len(D2_VERSIONS), D2_VERSION_STRINGS
-            )
-        return self._setting(register)
+            return self._version(register - D2_VERSIONS.start, images)
+        if not self.reports_settings:
+            return None
+        if register == REG_SOC:
+            # Reads back the live SOC: the register is where SOC is set, and a
+            # stale copy of the last write would mislead the app.
+            return round(self.bms.battery.soc * 10)
+        return self.settings.read(register)
 
     def _p81_source(self, register: int, images: dict[str, list[int]]) -> int | None:
         if register < P81_REALTIME_SIZE:
@@ -216,37 +242,20 @@ class Firmware:
                     has_mos_sensor=self.bms.has_mos_sensor,
                 )
             return images["realtime"][register]
+        if register in P81_UNSUPPORTED:
+            return UNSUPPORTED_VALUE
         if register in P81_VERSIONS:
-            # Only the two strings are modelled; the rest of the block reads zero.
-            return self._versions(
-                register - P81_VERSIONS.start, len(P81_VERSIONS), P81_VERSION_STRINGS
-            )
-        d2_register = register - P81_SETTINGS_SHIFT
-        if d2_register < 0x80 or d2_register in D2_VERSIONS:
-            return None
-        return self._setting(d2_register)
+            return self._version(register - P81_VERSIONS.start, images)
+        if register in P81_SETTINGS and self.reports_settings:
+            return self.p81_settings.read(register)
+        return None
 
     # -- writes ----------------------------------------------------------------
-    def _d2_target(self, register: int) -> int | None:
-        return register
-
-    def _p81_target(self, register: int) -> int | None:
-        d2_register = register - P81_SETTINGS_SHIFT
-        return d2_register if d2_register >= 0x80 else None
-
-    def _apply_writes(
-        self, writes: list[tuple[int, int]], target: Callable[[int], int | None]
-    ) -> bool:
-        mapped: list[tuple[int, int]] = []
+    def _apply_d2_writes(self, writes: list[tuple[int, int]]) -> bool:
+        if not all(self.settings.writable(register, value) for register, value in writes):
+            return False  # all or nothing, like the read side
         for register, value in writes:
-            d2_register = target(register)
-            if d2_register is None or not self.settings.writable(d2_register, value):
-                return False  # all or nothing, like the read side
-            mapped.append((d2_register, value))
-        for d2_register, value in mapped:
-            if d2_register == REG_SOC:
+            if register == REG_SOC:
                 self.bms.battery.set_soc(value / 10)
-            self.settings.write(d2_register, value)
-        # A switched MOS or a new limit acts at once, not at the next physics step.
-        self.bms.refresh()
+            self.settings.write(register, value)
         return True

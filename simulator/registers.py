@@ -168,12 +168,6 @@ def p81_realtime(battery: Battery, *, heartbeat: int, has_mos_sensor: bool = Tru
     return regs
 
 
-def ascii_registers(text: str, count: int) -> list[int]:
-    """``text`` as NUL-padded ASCII, two characters per register."""
-    raw = text.encode("ascii")[: count * 2].ljust(count * 2, b"\0")
-    return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
-
-
 def impossible_readings(layout: StatusLayout, *, cells: int) -> list[dict[int, int]]:
     """Status readings no healthy unit of `cells` cells reports, in a valid frame.
 

@@ -1,4 +1,9 @@
-"""The settings register file (D2 addresses 0x80-0xA8, 0xC9-0xCB, 0xCF) and its meaning."""
+"""The settings register file (D2 addresses 0x80-0xA8, 0xC9-0xCB, 0xCF) and its meaning.
+
+Rated capacity and sleep time are kept as quantities (mAh, seconds) rather than as D2
+registers: a p81 unit stores them with other units and ranges (32-bit mAh, 10 s steps),
+and each dialect's register map translates them on the way in and out.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,9 @@ _SWITCHES = frozenset({REG_CHARGE_MOS, REG_DISCHARGE_MOS, REG_BALANCER})
 SETTINGS_FIRST = 0x80
 SETTINGS_LAST = 0xA8
 PASSWORD_REGS = range(0xC9, 0xCC)
+PASSWORD = b"123456"
+MAH_PER_D2_UNIT = 100  # register 0x80 counts 0.1 Ah
+MAX_D2_REGISTER = 0xFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,6 @@ class Settings:
         c_hot_w, c_hot_a, c_cold_w, c_cold_a = p.charge_temperature_c
         d_hot_w, d_hot_a, d_cold_w, d_cold_a = p.discharge_temperature_c
         regs: dict[int, int] = {
-            0x80: round(capacity_ah * 10),
             0x81: _mv(p.reference_v),
             0x82: 1,  # acquisition boards
             0x83: cells,
@@ -92,7 +99,6 @@ class Settings:
             0x87: 0,
             0x88: 0,
             0x89: p.battery_type,
-            REG_SLEEP_TIME: 3600,
             0x8B: _mv(ov_warn),
             0x8C: _mv(ov_alarm),
             0x8D: _mv(uv_warn),
@@ -127,22 +133,49 @@ class Settings:
             REG_BALANCER: 1,
         }
         # The app password, which real units hand out in clear text.
-        for reg, pair in zip(PASSWORD_REGS, (b"12", b"34", b"56"), strict=True):
-            regs[reg] = int.from_bytes(pair, "big")
+        for index, reg in enumerate(PASSWORD_REGS):
+            regs[reg] = int.from_bytes(PASSWORD[2 * index : 2 * index + 2], "big")
         self._regs = regs
+        self._capacity_mah = round(capacity_ah * 1000)
+        self._sleep_time_s = 3600  # the manuals' factory value
         # SOC alarms have no register in the block; 101 % keeps "SOC high" off by
         # default because a full battery is normal, not an alarm.
         self.soc_high = (101.0, 101.0)
         self.soc_low = (10.0, 5.0)
         self._limits: Limits | None = None
 
+    @property
+    def rated_capacity_mah(self) -> int:
+        """The rated capacity in mAh."""
+        return self._capacity_mah
+
+    @rated_capacity_mah.setter
+    def rated_capacity_mah(self, value: int) -> None:
+        self._capacity_mah = value
+        self._limits = None
+
+    @property
+    def sleep_time_s(self) -> int:
+        """Seconds without current before the unit sleeps; SLEEP_NEVER: it never does."""
+        return self._sleep_time_s
+
+    @sleep_time_s.setter
+    def sleep_time_s(self, value: int) -> None:
+        self._sleep_time_s = value
+        self._limits = None
+
     def read(self, reg: int) -> int | None:
-        """The raw value of ``reg``, None when it does not exist."""
+        """The raw value of D2 register ``reg``, None when it does not exist."""
+        if reg == REG_RATED_CAPACITY:
+            return min(MAX_D2_REGISTER, round(self._capacity_mah / MAH_PER_D2_UNIT))
+        if reg == REG_SLEEP_TIME:
+            # Only a p81 unit can hold a sleep time past the D2 register's range.
+            return min(MAX_D2_REGISTER, self._sleep_time_s)
         return self._regs.get(reg)
 
     def writable(self, reg: int, value: int) -> bool:
-        """True when the firmware accepts ``value`` for ``reg``."""
-        if not 0 <= value <= 0xFFFF:
+        """True when the firmware accepts ``value`` for D2 register ``reg``."""
+        if not 0 <= value <= MAX_D2_REGISTER:
             return False
         if reg in _SWITCHES:
             return value in (0, 1)
@@ -153,11 +186,16 @@ class Settings:
         return SETTINGS_FIRST <= reg <= SETTINGS_LAST
 
     def write(self, reg: int, value: int) -> bool:
-        """Store ``value`` in ``reg``; False (nothing stored) when not accepted."""
+        """Store ``value`` in D2 register ``reg``; False (nothing stored) when not accepted."""
         if not self.writable(reg, value):
             return False
-        self._regs[reg] = value
-        self._limits = None
+        if reg == REG_RATED_CAPACITY:
+            self.rated_capacity_mah = value * MAH_PER_D2_UNIT
+        elif reg == REG_SLEEP_TIME:
+            self.sleep_time_s = value
+        else:
+            self._regs[reg] = value
+            self._limits = None
         return True
 
     def set_soc_alarms(
@@ -192,8 +230,8 @@ class Settings:
             return (r[reg] - TEMPERATURE_OFFSET, r[reg + 1] - TEMPERATURE_OFFSET)
 
         return Limits(
-            rated_capacity_ah=r[0x80] / 10,
-            sleep_time_s=r[REG_SLEEP_TIME],
+            rated_capacity_ah=self._capacity_mah / 1000,
+            sleep_time_s=self._sleep_time_s,
             cell_overvoltage=pair(0x8B, 1000),
             cell_undervoltage=pair(0x8D, 1000),
             pack_overvoltage=pair(0x8F, 10),

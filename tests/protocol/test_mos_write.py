@@ -255,3 +255,20 @@ async def test_an_old_answer_sent_again_does_not_confirm_the_write(
     assert caught.value.status is not None
     assert caught.value.status.discharge_mos is False
     await client.stop()
+
+
+async def test_a_lost_echo_then_silence_reports_the_reading_in_between(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    link = sim_link(unit, model=FallsSilent(unit, reads=1))
+    client = await link.started_client(retries=0)
+    link.faults.inject(FaultKind.DROP)  # the echo
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.CHARGE, False)
+    # The reading in between stands, but as the first answer after the write it may be
+    # one from before it sent again: it does not say where the charge MOS is.
+    assert caught.value.status is not None
+    assert caught.value.status.voltage is not None
+    assert caught.value.status.charge_mos is None
+    await client.stop()

@@ -267,22 +267,18 @@ def test_p81_block_2_layout() -> None:
     assert at(0x5B) == round(truth.board_temperature) + 40
 
 
-def test_p81_settings_versions_and_mos_write() -> None:
+def test_p81_versions_and_mos_write() -> None:
     unit = make_unit(dialect="p81", software_version="ESS-2.1", hardware_version="BMS-P81")
-    settings_reply = unit.handle_request(read_request(0x100, 41, address=0x81))
-    assert settings_reply is not None
-    assert len(settings_reply) == 87
-    assert decode_settings(settings_reply, 0x51)["rated_capacity_ah"] == 100.0
     versions = unit.handle_request(read_request(0x178, 74, address=0x81))
     assert versions is not None
     assert len(versions) == 5 + 148
-    # Software in the first 28 bytes of the block, hardware in the 14 after.
-    assert ascii_text(registers(versions, 0x51)[0:14]) == "ESS-2.1"
-    assert ascii_text(registers(versions, 0x51)[14:21]) == "BMS-P81"
-    assert registers(versions, 0x51)[21:] == [0] * 53
-    request = write_request(0x125, 0, address=0x81)
+    # 14-byte fields: software at byte 0, hardware at byte 14.
+    assert ascii_text(registers(versions, 0x51)[0:7]) == "ESS-2.1"
+    assert ascii_text(registers(versions, 0x51)[7:14]) == "BMS-P81"
+    assert registers(versions, 0x51)[14:] == [0] * 60
+    request = write_request(0x121, 0, address=0x81)
     reply = unit.handle_request(request)
-    assert reply == frame(0x51, 0x06, 0x01, 0x25, 0x00, 0x00)
+    assert reply == frame(0x51, 0x06, 0x01, 0x21, 0x00, 0x00)
     assert unit.battery.charge_mos is False
 
 
@@ -291,7 +287,6 @@ def test_a_unit_speaks_one_dialect() -> None:
     p81 = make_unit(dialect="p81")
     assert p81.handle_request(STATUS_62) is None
     assert p81.handle_request(write_request(0xA5, 0)) is None
-    assert p81.handle_request(read_request(0x80, 41, address=0x81)) is None  # D2 address
     assert d2.handle_request(P81_BLOCK_1) is None
     assert d2.handle_request(P81_BLOCK_2) is None
     assert p81.handle_request(P81_BLOCK_1) is not None
@@ -307,9 +302,9 @@ def test_a_unit_speaks_one_dialect() -> None:
         ("d2", SETTINGS, read_request(0xA9, 32), write_request(0xA5, 0), STATUS_80),
         (
             "p81",
-            read_request(0x100, 41, address=0x81),
+            read_request(0x100, 81, address=0x81),
             read_request(0x178, 74, address=0x81),
-            write_request(0x125, 0, address=0x81),
+            write_request(0x121, 0, address=0x81),
             P81_BLOCK_1,
         ),
     ],

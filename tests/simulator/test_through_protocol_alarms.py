@@ -104,7 +104,8 @@ def _soc(percent: float) -> Callable[[SimulatedUnit], None]:
     def apply(unit: SimulatedUnit) -> None:
         request = d2.unconfirmed_set_soc_command(percent)
         if is_p81(unit):
-            request = encode_write_single(0x81, 0xA7 + 0x80, int.from_bytes(request[4:6], "big"))
+            # The p81 settings block keeps its SOC setting at 0x116.
+            request = encode_write_single(0x81, 0x116, int.from_bytes(request[4:6], "big"))
         ask(unit, request)
 
     return apply

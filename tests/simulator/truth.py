@@ -301,10 +301,13 @@ def assert_status_is_truth(unit: SimulatedUnit) -> list[DalyStatus]:
 
 
 def write(unit: SimulatedUnit, register: int, value: int) -> None:
-    """Write a setting by its D2 address, with the protocol's encoder, in the unit's dialect."""
+    """Set a setting by its D2 address, over the wire with the protocol's encoder.
+
+    A p81 unit's settings block carries no limits the notes can vouch for and no balancer
+    switch, so there the setting is put into the unit's firmware directly.
+    """
     if is_p81(unit):
-        request = encode_write_single(0x81, register + 0x80, value)
-    else:
-        request = encode_write_single(0xD2, register, value)
-    # The unit echoes register and value (a p81 echo under its reply address 0x51).
+        assert unit.firmware.write_register(register, value)
+        return
+    request = encode_write_single(0xD2, register, value)
     assert parse_frame(ask(unit, request)).payload == request[2:6]

@@ -143,3 +143,34 @@ def ascii_text(regs: list[int]) -> str:
     """Registers as NUL-padded ASCII."""
     raw = b"".join(bytes((value >> 8, value & 0xFF)) for value in regs)
     return raw.rstrip(b"\0").decode("ascii")
+
+
+def decode_p81_settings(reply: bytes) -> dict[str, Any]:
+    """Section 5 of the notes (the p81 settings table), for a read of 81 registers from 0x100."""
+    r = registers(reply, 0x51)
+    assert len(r) == 81
+
+    def at(register: int) -> int:
+        return r[register - 0x100]
+
+    def two_bytes(register: int) -> list[int]:
+        return [at(register) >> 8, at(register) & 0xFF]
+
+    return {
+        "board": at(0x100),
+        "cell_count": at(0x101),
+        "sensor_count": at(0x106),
+        "rated_capacity_mah": at(0x109) << 16 | at(0x10A),
+        "sleep_raw": at(0x115),
+        "soc_setting": at(0x116) / 10,
+        "charge_mos": at(0x121),
+        "discharge_mos": at(0x122),
+        "clock": two_bytes(0x123) + two_bytes(0x124) + two_bytes(0x125),
+        "password": ascii_text([at(0x126), at(0x127), at(0x128)]),
+    }
+
+
+def text_at(regs: list[int], offset: int, size: int) -> str:
+    """The NUL-padded ASCII field of ``size`` bytes at byte ``offset`` of a register block."""
+    raw = b"".join(bytes((value >> 8, value & 0xFF)) for value in regs)
+    return raw[offset : offset + size].split(b"\0", 1)[0].decode("ascii")

@@ -181,7 +181,8 @@ class DalyClient:
                     f"no echo to switching the {bank} MOS {_on_off(on)}; it is {_on_off(not on)}",
                     status=err.status,
                 ) from lost
-            except DalyTimeoutError:
+            except DalyTimeoutError as silent:
+                lost.status = silent.status
                 raise lost from None
             _LOGGER.debug("%s MOS write echo lost, but the unit switched", bank)
             return status
