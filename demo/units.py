@@ -16,7 +16,10 @@ from simulator import (
 
 # Version strings in the layouts real units use; each brand its own.
 DALY_VERSIONS = VersionStrings(
-    software="11_240123_K00T", hardware="H2.0_103R_309F9F", production_date="20240229"
+    software="11_240123_K00T",
+    software_reversed=True,
+    hardware="H2.0_103R_309F9F",
+    production_date="20240229",
 )
 HUNDRED_BALANCE_VERSIONS = VersionStrings(
     software="10_230607_B00T", hardware="H1.2_102E_30XF", production_date="20230607"

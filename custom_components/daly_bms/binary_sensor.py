@@ -1,4 +1,4 @@
-"""Binary sensors: balancing, charging, any alarm, and MOS states where not switchable."""
+"""Binary sensors: balancing, charging and any alarm."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
+    DOMAIN as BINARY_SENSOR_DOMAIN,
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .bank_binary_sensor import async_setup_bank_binary_sensors
 from .bank_coordinator import is_bank
+from .const import DOMAIN
 from .coordinator import DalyConfigEntry
 from .data import DalyData
-from .entity import DalyEntity, DalyEntityDescription
+from .entity import DalyEntity, DalyEntityDescription, entity_unique_id
 from .protocol import BatteryState, DalyStatus, MosBank, needs_attention
+
+MOS_KEYS = tuple(f"{bank}_mos" for bank in MosBank)
 
 # Read-only entities fed by the coordinator: no per-entity request limit is needed.
 PARALLEL_UPDATES = 0
@@ -37,12 +42,6 @@ def _charging(status: DalyStatus) -> bool | None:
 def _balancing_attributes(data: DalyData) -> Mapping[str, Any]:
     cells = data.status.balancing_cells
     return {} if cells is None else {"balancing_cells": list(cells)}
-
-
-def _mos_read_only(data: DalyData, bank: MosBank) -> bool:
-    # A bank the unit cannot switch and confirm is shown here; a switch shows the others.
-    status = data.status
-    return not status.capabilities.can_switch(bank) and status.mos(bank) is not None
 
 
 BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
@@ -69,18 +68,6 @@ BINARY_SENSORS: tuple[DalyBinarySensorEntityDescription, ...] = (
         value_fn=lambda data: needs_attention(data.status.alarms),
         attributes_fn=lambda data: {"active_alarms": list(data.status.alarms)},
     ),
-    DalyBinarySensorEntityDescription(
-        key="charge_mos",
-        translation_key="charge_mos",
-        value_fn=lambda data: data.status.mos(MosBank.CHARGE),
-        exists_fn=lambda data: _mos_read_only(data, MosBank.CHARGE),
-    ),
-    DalyBinarySensorEntityDescription(
-        key="discharge_mos",
-        translation_key="discharge_mos",
-        value_fn=lambda data: data.status.mos(MosBank.DISCHARGE),
-        exists_fn=lambda data: _mos_read_only(data, MosBank.DISCHARGE),
-    ),
 )
 
 
@@ -94,6 +81,13 @@ async def async_setup_entry(
         async_setup_bank_binary_sensors(entry, async_add_entities)
         return
     coordinator = entry.runtime_data
+    # MOS states were binary sensors while no dialect had a confirmed MOS write; every
+    # dialect's MOS is a switch now, and the old entries would linger as "not provided".
+    registry = er.async_get(hass)
+    for key in MOS_KEYS:
+        unique_id = entity_unique_id(coordinator.address, key)
+        if entity_id := registry.async_get_entity_id(BINARY_SENSOR_DOMAIN, DOMAIN, unique_id):
+            registry.async_remove(entity_id)
     async_add_entities(
         DalyBinarySensor(coordinator, description)
         for description in BINARY_SENSORS

@@ -43,3 +43,24 @@ async def test_enabled_setting_sensor_is_kept_when_settings_are_late(
     for _ in range(10):  # settings are read again every tenth poll
         await advance(hass, 11)
     assert float(state(hass, "sensor", radio, "rated_capacity").state) == pytest.approx(230.0)
+
+
+async def test_old_mos_binary_sensors_give_way_to_switches(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """A p81 unit's MOS states were binary sensors before p81 could switch: they are removed."""
+    radio = add_simulated_unit(name="JHB-0102030405AE", address="01:02:03:04:05:AE", dialect="p81")
+    entry = mock_entry(radio)
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    old = [
+        registry.async_get_or_create(
+            "binary_sensor", "daly_bms", unique_id(radio, key), config_entry=entry
+        )
+        for key in ("charge_mos", "discharge_mos")
+    ]
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [registry.async_get(entity.entity_id) for entity in old] == [None, None]
+    assert state(hass, "switch", radio, "charge_mos").state == "on"
+    assert state(hass, "switch", radio, "discharge_mos").state == "on"

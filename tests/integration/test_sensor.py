@@ -215,19 +215,18 @@ async def test_unit_that_never_sleeps_shows_unknown_sleep_time(
     assert state(hass, "sensor", radio, "sleep_time").state == "unknown"
 
 
-async def test_p81_unit_shows_mos_states_without_switches(
+async def test_p81_unit_shows_its_readings_and_mos_switches(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    """p81 MOS writes are unverified: MOS states are binary sensors, no switch exists."""
+    """A p81 unit's MOS states are switches (written through 0x121 / 0x122)."""
     radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81", cells=16, soc=86.4)
     radio.unit.set_load(-8.9)
     await setup_entry(hass, radio)
     battery = radio.unit.battery
 
-    assert entity_id(hass, "switch", radio, "charge_mos") is None
-    assert entity_id(hass, "switch", radio, "discharge_mos") is None
-    assert state(hass, "binary_sensor", radio, "charge_mos").state == STATE_ON
-    assert state(hass, "binary_sensor", radio, "discharge_mos").state == STATE_ON
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_ON
+    assert state(hass, "switch", radio, "discharge_mos").state == STATE_ON
+    assert entity_id(hass, "binary_sensor", radio, "charge_mos") is None
     assert value(hass, "sensor", radio, "soc") == pytest.approx(battery.soc, abs=0.051)
     assert value(hass, "sensor", radio, "current") == pytest.approx(battery.current, abs=0.051)
     for index, volts in enumerate(battery.cell_voltages):

@@ -149,19 +149,33 @@ async def test_switch_in_per_poll_mode_releases_the_unit(
     assert not radio.connected
 
 
-async def test_p81_mos_write_is_refused_before_anything_is_sent(
+@pytest.mark.parametrize(("key", "register"), [("charge_mos", 0x21), ("discharge_mos", 0x22)])
+async def test_p81_switches_through_its_mos_control_registers(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit], key: str, register: int
+) -> None:
+    """A p81 unit switches through 0x121 / 0x122; realtime block 2 confirms it."""
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
+    await setup_entry(hass, radio)
+    await _switch(hass, radio, key, SERVICE_TURN_OFF)
+    assert getattr(radio.unit.battery, key) is False
+    assert state(hass, "switch", radio, key).state == STATE_OFF
+    assert [frame[:6] for frame in writes(radio)] == [bytes((0x81, 6, 1, register, 0, 0))]
+    await _switch(hass, radio, key, SERVICE_TURN_ON)
+    assert getattr(radio.unit.battery, key) is True
+    assert state(hass, "switch", radio, key).state == STATE_ON
+
+
+async def test_p81_unit_that_does_not_switch_keeps_showing_its_state(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    """The coordinator refuses p81 MOS writes with a translated error; nothing is sent."""
-    from custom_components.daly_bms.protocol import MosBank
-
-    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
-    entry = await setup_entry(hass, radio)
+    """A p81 unit that echoes the MOS write but keeps its MOS on: reported, never assumed."""
+    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81", ignores_writes={0x122})
+    await setup_entry(hass, radio)
     with pytest.raises(HomeAssistantError) as raised:
-        await entry.runtime_data.async_set_mos(MosBank.CHARGE, False)
-    assert raised.value.translation_key == "mos_not_supported"
-    assert writes(radio) == []
-    assert radio.unit.battery.charge_mos is True
+        await _switch(hass, radio, "discharge_mos", SERVICE_TURN_OFF)
+    assert raised.value.translation_key == "mos_not_followed"
+    assert radio.unit.battery.discharge_mos is True
+    assert state(hass, "switch", radio, "discharge_mos").state == STATE_ON
 
 
 async def test_switch_on_a_link_that_breaks_mid_answer(
@@ -287,19 +301,15 @@ async def test_status_from_before_the_write_does_not_decide(
     assert writes(radio) == [CHARGE_OFF]
 
 
-async def test_p81_unit_refuses_before_connecting_again(
+async def test_p81_unit_switches_in_per_poll_mode(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
-    """In per-poll mode a refused p81 write does not even open a connection."""
-    from custom_components.daly_bms.protocol import MosBank
-
+    """In per-poll mode a p81 switch opens a connection, writes, confirms and lets go."""
     radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
-    entry = await setup_entry(hass, radio, connection_mode="per_poll")
-    before = len(radio.requests)
-    with pytest.raises(HomeAssistantError) as raised:
-        await entry.runtime_data.async_set_mos(MosBank.DISCHARGE, False)
-    assert raised.value.translation_key == "mos_not_supported"
-    assert len(radio.requests) == before
+    await setup_entry(hass, radio, connection_mode="per_poll")
+    await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
+    assert radio.unit.battery.charge_mos is False
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
     assert not radio.connected
 
 

@@ -1,11 +1,12 @@
 """What hassfest does not check: that the code and its translations agree.
 
 hassfest validates the shape of strings.json and icons.json and the format of their keys.
-Only this repository can tell that the English translation is strings.json, that German has
-every string with the same placeholders, that every entity a unit gets has its name and
-states, that every error and issue key the code names has a text, and that no text is left
-that nothing uses. What flows, errors and issues show while the other tests run is checked
-as it happens (translation_guard.py).
+Only this repository can tell that the English translation is strings.json with its
+references resolved, that every language has every string with the same placeholders, that
+every entity a unit gets has its name and states, that every error and issue key the code
+names has a text, and that no text is left that nothing uses. What flows, errors and issues
+show while the other tests run is checked as it happens (translation_guard.py);
+scripts/translations.py itself is tested in tests/test_translations_script.py.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ from collections.abc import Awaitable, Callable, Iterator
 import importlib
 import json
 from pathlib import Path
+import subprocess
+import sys
 from types import ModuleType
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+import pytest
 
 from custom_components.daly_bms.protocol import ALARM_NAMES
+from scripts import translations
 
 from .bank_helpers import setup_bank
 from .common import DOMAIN, LoadedUnit
 from .translation_guard import placeholders
 
 PACKAGE = Path(__file__).parents[2] / "custom_components" / DOMAIN
+# Every language the integration promises to be complete in, besides English.
+LANGUAGES = ("cs", "de", "es", "fr", "it", "nl", "pl", "pt", "uk")
 # Flow helpers of Home Assistant that abort with a reason of their own.
 HELPER_ABORTS = {
     "_abort_if_unique_id_configured": "already_configured",
@@ -61,18 +68,70 @@ def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
 # ------------------------------------------------------------------------- the files
 
 
-def test_english_translation_is_the_strings_file() -> None:
-    """translations/en.json is what Home Assistant shows; it must equal strings.json."""
-    assert _load("translations/en.json") == _load("strings.json")
+def test_english_translation_is_the_strings_file_with_references_resolved() -> None:
+    """translations/en.json is what Home Assistant shows, and it resolves no reference itself."""
+    source = _leaves(_load("strings.json"))
+    english = _leaves(_load("translations/en.json"))
+    assert list(english) == list(source)
+    for path, text in source.items():
+        if text.startswith("[%key:"):
+            target = translations.reference_target(text)
+            assert target is not None, path
+            assert english[path] == source[".".join(target)], path
+        else:
+            assert english[path] == text, path
+    assert not [path for path, text in english.items() if "[%" in text]
 
 
-def test_german_has_every_string_with_the_same_placeholders() -> None:
-    """No English leaks into the German UI, and no placeholder goes missing."""
-    english = _leaves(_load("strings.json"))
-    german = _leaves(_load("translations/de.json"))
-    assert set(german) == set(english)
+def test_alarm_names_are_written_once() -> None:
+    """The alarm attributes of the Alarm and Problem entities name the Alarm sensor's states."""
+    entity = _load("strings.json")["entity"]
+    states = entity["sensor"]["alarm"]["state"]
+    for attributes in (
+        entity["sensor"]["alarm"]["state_attributes"],
+        entity["binary_sensor"]["problem"]["state_attributes"],
+    ):
+        listed = attributes["active_alarms"]["state"]
+        assert set(listed) == set(ALARM_NAMES) <= set(states)
+        for name, text in listed.items():
+            assert text == f"[%key:component::{DOMAIN}::entity::sensor::alarm::state::{name}%]"
+
+
+def test_every_promised_language_is_shipped() -> None:
+    """A language file that goes missing is noticed, not silently replaced by English."""
+    shipped = {path.stem for path in (PACKAGE / "translations").glob("*.json")}
+    assert shipped >= {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_has_every_string_with_the_same_placeholders(language: str) -> None:
+    """No English leaks into the UI, no text is empty, and no placeholder goes missing.
+
+    Home Assistant drops a translation whose placeholders differ from English, and the
+    frontend shows a placeholder after an apostrophe as written (ICU quoting).
+    """
+    english = _leaves(_load("translations/en.json"))
+    texts = _leaves(_load(f"translations/{language}.json"))
+    assert set(texts) == set(english)
     for path, text in english.items():
-        assert placeholders(german[path]) == placeholders(text), path
+        translated = texts[path]
+        assert isinstance(translated, str), path
+        assert translated.strip() == translated != "", path
+        assert translations.placeholders(translated) == translations.placeholders(text), path
+        assert not translations.QUOTED_BRACE.search(translated), path
+        assert "[%" not in translated, path
+
+
+def test_every_language_is_what_the_translations_script_writes() -> None:
+    """Shared texts are filled in and files ordered: `scripts/translations.py` finds nothing."""
+    script = Path(translations.__file__)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    reported = dict(line.split(": ") for line in done.stdout.splitlines())
+    assert reported == dict.fromkeys(reported, "complete")
+    assert set(reported) >= {"en", *LANGUAGES}
 
 
 # -------------------------------------------------------------------------- entities
@@ -193,7 +252,7 @@ def _locals(function: ast.AST) -> dict[str, ast.expr]:
 
 def test_every_error_and_issue_key_the_code_names_has_a_text() -> None:
     """A translation key passed to an error or a repair issue has a text that fills in."""
-    strings = _load("strings.json")
+    strings = _load("translations/en.json")
     modules = list(_modules())
     keys = _Keys(modules)
     named = 0

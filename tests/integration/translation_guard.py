@@ -1,4 +1,4 @@
-"""Every text a test makes daly_bms show exists in strings.json, with its placeholders filled.
+"""Every text a test makes daly_bms show exists in English, with its placeholders filled.
 
 Home Assistant falls back to a bare key (or leaves `{name}` in the text) when a string is
 missing, and hassfest cannot see which keys the code uses. So while a test runs, every flow
@@ -22,7 +22,8 @@ from homeassistant.helpers.issue_registry import IssueEntry, IssueRegistry
 
 from .common import DOMAIN
 
-STRINGS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "strings.json"
+# What Home Assistant shows: strings.json with its references resolved.
+STRINGS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "translations" / "en.json"
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
 

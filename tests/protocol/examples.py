@@ -118,6 +118,9 @@ REQUESTS = {
     "versions": hexbytes("D2 03 00 A9 00 20 87 91"),
     "p81_block1": hexbytes("81 03 00 00 00 40 5B FA"),
     "p81_block2": hexbytes("81 03 00 41 00 3E 8B CE"),
+    # Not in the notes' table: the balancer switch read back on its own, the p81 settings
+    # block (81 registers from 0x100) and the p81 version strings.
+    "balancer": hexbytes("D2 03 00 CF 00 01 A7 96"),
 }
 
 # Command table of the notes (section 4).

@@ -88,7 +88,51 @@ def test_mos_commands_match_notes(bank: MosBank, on: bool) -> None:
 
 @pytest.mark.parametrize("on", [True, False])
 def test_balancer_command_matches_notes(on: bool) -> None:
-    assert D2.balancer_command(on) == COMMANDS[("balancer", on)]
+    balancer = D2.capabilities.setting("balancer")
+    assert balancer is not None
+    assert D2.setting_command(balancer, balancer.raw(on)) == COMMANDS[("balancer", on)]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "frame"),
+    [
+        # Settings writes as the notes give them: a write-single to the block's register.
+        ("rated_capacity", 105.0, "d2 06 00 80 04 1a"),
+        ("sleep_time", 7200, "d2 06 00 8a 1c 20"),
+        ("sleep_time", 65535, "d2 06 00 8a ff ff"),
+        ("soc_setting", 68.0, "d2 06 00 a7 02 a8"),
+    ],
+)
+def test_d2_settings_writes(key: str, value: float, frame: str) -> None:
+    setting = D2.capabilities.setting(key)
+    assert setting is not None
+    assert D2.setting_command(setting, setting.raw(value)) == with_crc(bytes.fromhex(frame))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "frame"),
+    [
+        # 180000 mAh, high word first, in one write of two registers.
+        ("rated_capacity", 180.0, "81 10 01 09 00 02 00 02 bf 20"),
+        ("sleep_time", 3600, "81 06 01 15 01 68"),
+        ("sleep_time", 65535, "81 06 01 15 ff ff"),
+        ("soc_setting", 100.0, "81 06 01 16 03 e8"),
+    ],
+)
+def test_p81_settings_writes(key: str, value: float, frame: str) -> None:
+    setting = P81.capabilities.setting(key)
+    assert setting is not None
+    assert P81.setting_command(setting, setting.raw(value)) == with_crc(bytes.fromhex(frame))
+
+
+@pytest.mark.parametrize("bank", list(MosBank))
+@pytest.mark.parametrize("on", [True, False])
+def test_p81_mos_commands(bank: MosBank, on: bool) -> None:
+    register = 0x21 if bank is MosBank.CHARGE else 0x22
+    expected = with_crc(bytes((0x81, 0x06, 0x01, register, 0x00, int(on))))
+    assert P81.mos_command(bank, on) == expected
+    # The PC-tool capture of the notes.
+    assert P81.mos_command(MosBank.CHARGE, True) == bytes.fromhex("81 06 01 21 00 01 06 3c")
 
 
 def test_request_helpers_match_notes() -> None:
@@ -98,8 +142,8 @@ def test_request_helpers_match_notes() -> None:
     assert settings_request(Dialect.D2) == REQUESTS["settings"]
     assert device_info_request(Dialect.D2) == REQUESTS["versions"]
     assert p81_status_requests() == (REQUESTS["p81_block1"], REQUESTS["p81_block2"])
-    # p81 keeps the settings 0x80 registers higher and the versions at 0x178.
-    assert settings_request(Dialect.P81) == with_crc(bytes.fromhex("81 03 01 00 00 29"))
+    # p81 reads its own settings block, 81 registers from 0x100, and the versions at 0x178.
+    assert settings_request(Dialect.P81) == with_crc(bytes.fromhex("81 03 01 00 00 51"))
     assert device_info_request(Dialect.P81) == with_crc(bytes.fromhex("81 03 01 78 00 4a"))
 
 
@@ -109,14 +153,10 @@ def test_status_request_sizes() -> None:
 
 
 def test_unconfirmed_commands() -> None:
-    assert d2.unconfirmed_set_soc_command(68.0) == with_crc(bytes.fromhex("d2 06 00 a7 02 a8"))
     assert d2.unconfirmed_restart_command() == with_crc(bytes.fromhex("d2 06 00 f0 00 01"))
     assert d2.unconfirmed_shutdown_command() == with_crc(bytes.fromhex("d2 06 00 f1 00 01"))
     assert d2.unconfirmed_zero_current_command() == with_crc(bytes.fromhex("d2 06 00 f2 00 01"))
     assert d2.unconfirmed_factory_reset_command() == with_crc(bytes.fromhex("d2 06 00 f3 00 01"))
-    for soc in (-0.1, 100.1):
-        with pytest.raises(ValueError, match="SOC"):
-            d2.unconfirmed_set_soc_command(soc)
 
 
 def test_unconfirmed_commands_are_not_reexported() -> None:
@@ -126,12 +166,11 @@ def test_unconfirmed_commands_are_not_reexported() -> None:
 
 
 def test_nothing_in_the_integration_calls_an_unconfirmed_command() -> None:
-    # The risky writes (SOC set, restart, shutdown, zero current, factory reset) may only be
+    # The risky writes (restart, shutdown, zero current, factory reset) may only be
     # reached by someone calling them on purpose: no module of the shipped integration, the
     # protocol package included, names them or their registers outside their own definitions.
     integration = Path(d2.__file__).parents[1]
     risky_registers = {
-        "REGISTER_SOC",
         "REGISTER_RESTART",
         "REGISTER_SHUTDOWN",
         "REGISTER_ZERO_CURRENT",
@@ -146,7 +185,7 @@ def test_nothing_in_the_integration_calls_an_unconfirmed_command() -> None:
         for node in trees[Path(d2.__file__)].body
         if isinstance(node, ast.FunctionDef) and node.name.startswith("unconfirmed_")
     }
-    assert len(unconfirmed) == 5
+    assert len(unconfirmed) == 4
     inside = {id(inner) for node in unconfirmed.values() for inner in ast.walk(node)}
     offenders = []
     for path, tree in trees.items():

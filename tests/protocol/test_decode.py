@@ -151,9 +151,11 @@ def test_settings_as_dict_is_json_ready() -> None:
     assert data["cell_delta_warning"] == 0.255
 
 
-def test_p81_settings_use_p81_reply_address() -> None:
+def test_p81_settings_are_not_read_with_the_d2_layout() -> None:
+    # The D2 block under the p81 reply address: 41 registers, not the p81 block of 81.
     frame = with_crc(bytes([0x51]) + EXAMPLE_D[1:-2])
-    assert decode_settings(frame).rated_capacity == 105.0
+    with pytest.raises(DalyFrameError, match="p81 settings"):
+        decode_settings(frame)
 
 
 @pytest.mark.parametrize(
@@ -318,11 +320,14 @@ def test_d2_device_info() -> None:
         "dialect": "d2",
         "software_version": "20220315-1.0.2",
         "hardware_version": "DL-R24TH1A",
+        "serial_number": None,
+        "production_date": None,
+        "firmware_family": None,
     }
 
 
 def test_p81_device_info_and_empty_strings() -> None:
-    text = b"V2.3.1".ljust(28, b"\0") + b"\0" * 14
+    text = b"V2.3.1".ljust(14, b"\0") + b"\0" * 14
     info = decode_device_info(read_reply(0x51, _text_registers(text, 148)))
     assert info.dialect is Dialect.P81
     assert info.software_version == "V2.3.1"

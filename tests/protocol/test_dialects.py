@@ -39,22 +39,44 @@ def test_d2_switches_and_confirms_both_banks_and_carries_the_extended_block() ->
     for field in ("mos_temperature", "balance_current", "balancing_cells", "balancing"):
         assert capabilities.carries(field)
     assert "rated_capacity" in capabilities.settings
-    assert capabilities.writable_settings == frozenset()
+    assert capabilities.writable_settings == {
+        "rated_capacity",
+        "sleep_time",
+        "soc_setting",
+        "balancer",
+    }
+    assert [setting.key for setting in capabilities.numbers()] == [
+        "rated_capacity",
+        "sleep_time",
+        "soc_setting",
+    ]
 
 
-def test_p81_switches_nothing_and_leaves_unconfirmed_fields_out() -> None:
+def test_p81_switches_its_mos_sets_what_its_map_has_and_leaves_the_rest_out() -> None:
     capabilities = P81.capabilities
-    assert not any(capabilities.can_switch(bank) for bank in MosBank)
+    assert all(capabilities.can_switch(bank) for bank in MosBank)
     assert not capabilities.balancer_switch
+    assert capabilities.writable_settings == {"rated_capacity", "sleep_time", "soc_setting"}
+    # Only what the p81 map carries is a setting of this dialect.
+    assert capabilities.settings == {
+        "rated_capacity",
+        "sleep_time",
+        "soc_setting",
+        "charge_mos",
+        "discharge_mos",
+        "cells_per_board",
+        "temperature_sensors_per_board",
+    }
     for field in ("balancing", "balance_current", "balancing_cells"):
         assert not capabilities.carries(field)
     for field in ("cell_voltages", "mos_temperature", "cycles", "power", "stored_energy"):
         assert capabilities.carries(field)
     # Asking for a write the dialect lacks fails before anything could be sent.
+    balancer = D2.capabilities.setting("balancer")
+    assert balancer is not None
+    assert capabilities.setting("balancer") is None
     with pytest.raises(DalyNotSupportedError, match="p81"):
-        P81.mos_command(MosBank.CHARGE, True)
-    with pytest.raises(DalyNotSupportedError, match="p81"):
-        P81.balancer_command(False)
+        P81.setting_command(balancer, 1)
 
 
 def test_a_reading_says_what_its_dialect_can_do() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from custom_components.daly_bms.protocol import (
     DalyCommandError,
+    DalySettingNotFollowedError,
     DalyTimeoutError,
     MosBank,
 )
@@ -271,4 +272,27 @@ async def test_a_lost_echo_then_silence_reports_the_reading_in_between(
     assert caught.value.status is not None
     assert caught.value.status.voltage is not None
     assert caught.value.status.charge_mos is None
+    await client.stop()
+
+
+async def test_an_old_settings_answer_sent_again_does_not_confirm_a_setting(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    unit = link.unit
+    client = await link.started_client(retries=0)
+    assert (await client.read_settings()).balancer is True
+    # The balancer went off since (the phone app); the client last heard it on.
+    assert unit.firmware.write_register(0xCF, 0)
+    # The command goes unheard; the balancer read after it is answered first by the unit's
+    # old answer to it, sent again.
+    link.faults.inject(FaultKind.ASLEEP)
+    link.faults.inject(FaultKind.STALE, times=2)
+
+    with pytest.raises(DalySettingNotFollowedError) as caught:
+        await client.set_balancer(True)
+
+    assert link.faults.fired[FaultKind.STALE] == 2
+    assert unit.firmware.read_register(0xCF) == 0
+    assert caught.value.settings.balancer is False
     await client.stop()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+import json
 
 import pytest
 
+from custom_components.daly_bms.protocol import __main__ as cli
 from custom_components.daly_bms.protocol.versions import (
     VersionStrings,
     decode_d2,
@@ -14,6 +16,8 @@ from custom_components.daly_bms.protocol.versions import (
     software,
     text,
 )
+
+from .examples import EXAMPLE_A, EXAMPLE_D, read_reply
 
 
 def d2_payload(*fields: tuple[int, bytes]) -> bytes:
@@ -151,3 +155,76 @@ def test_d2_empty_block() -> None:
 )
 def test_p81_fields(fields: tuple[tuple[int, bytes], ...], expected: VersionStrings) -> None:
     assert decode_p81(p81_payload(*fields)) == expected
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+def reply(address: int, payload: bytes) -> bytes:
+    registers = [int.from_bytes(payload[i : i + 2], "big") for i in range(0, len(payload), 2)]
+    return read_reply(address, registers)
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (
+            reply(
+                0xD2,
+                d2_payload((0, b"T00K_321042_11"), (16, b"H2.0_103R_309F9F"), (32, b"20240229")),
+            ),
+            {
+                "software_version": "11_240123_K00T",
+                "hardware_version": "H2.0_103R_309F9F",
+                "serial_number": None,
+                "production_date": "2024-02-29",
+            },
+        ),
+        (
+            reply(0xD2, d2_payload((0, b"204012"), (32, b"SH39F003"))),
+            {
+                "software_version": "204012",
+                "hardware_version": "SH39F003",
+                "serial_number": None,
+                "production_date": None,
+            },
+        ),
+        (
+            reply(
+                0x51,
+                p81_payload(
+                    (0, b"12_260120_K00T"),
+                    (14, b"ESS-DL-BMS"),
+                    (28, b"ESS41_0323"),
+                    (42, b"221LD091400444"),
+                    (70, b"20221104"),
+                ),
+            ),
+            {
+                "software_version": "12_260120_K00T",
+                "hardware_version": "ESS-DL-BMS",
+                "serial_number": "221LD091400444",
+                "production_date": "2022-11-04",
+            },
+        ),
+    ],
+)
+def test_cli_decode_info(
+    capsys: pytest.CaptureFixture[str], frame: bytes, expected: dict[str, str | None]
+) -> None:
+    assert cli.main(["decode-info", frame.hex(" ")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.count("\n") == 1
+    assert json.loads(out) == expected
+    assert list(json.loads(out)) == list(expected)
+
+
+@pytest.mark.parametrize("frame", [EXAMPLE_A, EXAMPLE_D, EXAMPLE_A[:-1] + b"\0"])
+def test_cli_decode_info_refuses_other_frames(
+    capsys: pytest.CaptureFixture[str], frame: bytes
+) -> None:
+    assert cli.main(["decode-info", frame.hex()]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error:")

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pytest
 
 from custom_components.daly_bms.protocol import (
+    D2,
+    P81,
     BatteryState,
     DalyStatus,
     Dialect,
-    d2,
     decode_settings,
-    encode_write_single,
     settings_request,
 )
 from simulator import Chemistry, SimulatedUnit
@@ -100,13 +100,12 @@ def _then(*steps: Callable[[SimulatedUnit], None]) -> Callable[[SimulatedUnit], 
 
 
 def _soc(percent: float) -> Callable[[SimulatedUnit], None]:
-    # The unconfirmed SOC command, sent to the simulator only: it checks that encoder too.
+    # The SOC setting of the unit's dialect, encoded by the protocol package's table.
     def apply(unit: SimulatedUnit) -> None:
-        request = d2.unconfirmed_set_soc_command(percent)
-        if is_p81(unit):
-            # The p81 settings block keeps its SOC setting at 0x116.
-            request = encode_write_single(0x81, 0x116, int.from_bytes(request[4:6], "big"))
-        ask(unit, request)
+        spec = P81 if is_p81(unit) else D2
+        setting = spec.capabilities.setting("soc_setting")
+        assert setting is not None
+        ask(unit, spec.setting_command(setting, setting.raw(percent)))
 
     return apply
 

@@ -9,6 +9,8 @@ so a bit that either side puts in the wrong place shows up as a wrong name.
 
 from __future__ import annotations
 
+import datetime
+
 from custom_components.daly_bms.protocol import (
     BatteryState,
     BatteryType,
@@ -173,8 +175,34 @@ def truth_status(unit: SimulatedUnit, registers: int = 80) -> DalyStatus:
     )
 
 
-def truth_settings(unit: SimulatedUnit) -> DalySettings:
-    """The settings block read from the simulator's registers with the notes' scales."""
+def truth_p81_settings(unit: SimulatedUnit) -> DalySettings:
+    """What the p81 map carries, from the simulated unit; every other setting unknown."""
+    settings = unit.settings
+    sleep = settings.sleep_time_s
+    p81_block = unit.firmware.p81_settings
+    soc_raw = p81_block.read(0x116)
+    assert soc_raw is not None
+    values: dict[str, object] = dict.fromkeys(DalySettings.__dataclass_fields__)
+    values.update(
+        rated_capacity=settings.rated_capacity_mah / 1000,
+        # 10 s steps; 65535 means never, as in D2.
+        sleep_time=sleep if sleep == 0xFFFF else sleep // 10 * 10,
+        soc_setting=soc_raw / 10,
+        charge_mos=settings.limits.charge_mos,
+        discharge_mos=settings.limits.discharge_mos,
+        cells_per_board=(unit.battery.cell_count,),
+        temperature_sensors_per_board=(unit.battery.temperature_sensors,),
+    )
+    return DalySettings(**values)  # type: ignore[arg-type]
+
+
+def truth_settings(unit: SimulatedUnit, *, balancer_read: bool = False) -> DalySettings:
+    """The settings block read from the simulator's registers with the notes' scales.
+
+    `balancer_read`: the D2 balancer switch was read back too (the client reads it).
+    """
+    if is_p81(unit):
+        return truth_p81_settings(unit)
 
     def register(number: int) -> int:
         value = unit.settings.read(number)
@@ -230,12 +258,25 @@ def truth_settings(unit: SimulatedUnit) -> DalySettings:
         acquisition_boards=boards,
         cells_per_board=tuple(register(0x83 + i) for i in range(fitted)),
         temperature_sensors_per_board=tuple(register(0x86 + i) for i in range(fitted)),
+        balancer=register(0xCF) == 1 if balancer_read else None,
     )
 
 
 def assert_settings_drive_the_simulator(settings: DalySettings, unit: SimulatedUnit) -> None:
-    """The decoded limits are the ones the simulated BMS protects and balances with."""
+    """The decoded limits are the ones the simulated BMS protects and balances with.
+
+    A p81 unit's map carries no limits: there only capacity, sleep time and MOS count.
+    """
     limits = unit.settings.limits
+    assert settings.rated_capacity == limits.rated_capacity_ah
+    assert (settings.charge_mos, settings.discharge_mos) == (
+        limits.charge_mos,
+        limits.discharge_mos,
+    )
+    if is_p81(unit):
+        sleep = limits.sleep_time_s
+        assert settings.sleep_time == (sleep if sleep == 0xFFFF else sleep // 10 * 10)
+        return
     pairs = {
         "cell_overvoltage": limits.cell_overvoltage,
         "cell_undervoltage": limits.cell_undervoltage,
@@ -252,22 +293,25 @@ def assert_settings_drive_the_simulator(settings: DalySettings, unit: SimulatedU
     for stem, pair in pairs.items():
         decoded = (getattr(settings, f"{stem}_warning"), getattr(settings, f"{stem}_alarm"))
         assert decoded == pair, stem
-    assert settings.rated_capacity == limits.rated_capacity_ah
     assert settings.sleep_time == limits.sleep_time_s
     assert settings.balancing_start_voltage == limits.balance_start_v
     assert settings.balancing_start_delta == limits.balance_start_delta_v
     assert settings.mos_overtemperature == limits.mos_overtemperature
-    assert (settings.charge_mos, settings.discharge_mos) == (
-        limits.charge_mos,
-        limits.discharge_mos,
-    )
 
 
 def truth_device_info(unit: SimulatedUnit) -> DalyDeviceInfo:
+    versions = unit.firmware.versions
+    date = versions.production_date
     return DalyDeviceInfo(
         capabilities=capabilities_of(Dialect.P81 if is_p81(unit) else Dialect.D2),
-        software_version=unit.firmware.software_version or None,
-        hardware_version=unit.firmware.hardware_version or None,
+        software_version=versions.software or None,
+        hardware_version=versions.hardware or None,
+        # Family and serial number live in the p81 block only.
+        firmware_family=(versions.family or None) if is_p81(unit) else None,
+        serial_number=(versions.serial_number or None) if is_p81(unit) else None,
+        production_date=(
+            datetime.date(int(date[:4]), int(date[4:6]), int(date[6:])) if date else None
+        ),
     )
 
 

@@ -37,6 +37,8 @@ from .errors import (
     DalyFrameError,
     DalyNotRecognizedError,
     DalyNotSupportedError,
+    DalySettingNotFollowedError,
+    DalySettingRangeError,
     DalyTimeoutError,
 )
 from .frames import (
@@ -62,6 +64,7 @@ from .models import (
 )
 from .p81 import P81, status_requests as p81_status_requests
 from .plausibility import BOUNDS, Bound, ReadingGuard, UnitLimits
+from .settings import NEVER_SLEEP, Setting, SettingKind
 
 __all__ = [
     "ALARM_NAMES",
@@ -71,6 +74,7 @@ __all__ = [
     "BOUNDS",
     "D2",
     "DIALECTS",
+    "NEVER_SLEEP",
     "NOTIFY_UUID",
     "P81",
     "SERVICE_UUID",
@@ -89,6 +93,8 @@ __all__ = [
     "DalyFrameError",
     "DalyNotRecognizedError",
     "DalyNotSupportedError",
+    "DalySettingNotFollowedError",
+    "DalySettingRangeError",
     "DalySettings",
     "DalyStatus",
     "DalyTimeoutError",
@@ -98,6 +104,8 @@ __all__ = [
     "FrameAssembler",
     "MosBank",
     "ReadingGuard",
+    "Setting",
+    "SettingKind",
     "UnitLimits",
     "UnitMemory",
     "alarm_severity",

@@ -2,9 +2,13 @@
 
     python -m custom_components.daly_bms.protocol decode HEX [HEX2]
     python -m custom_components.daly_bms.protocol decode-settings HEX
+    python -m custom_components.daly_bms.protocol decode-info HEX
     python -m custom_components.daly_bms.protocol read ADDRESS
 
-``decode`` prints the status as one JSON object (HEX2 = p81 block 2). Hex may contain
+``decode`` prints the status as one JSON object (HEX2 = p81 block 2), ``decode-settings``
+the settings of either dialect (the same keys; null where the dialect's map has no such
+register; ``sleep_time`` in seconds, 65535 = never), ``decode-info`` what a version reply
+says the unit is (software and hardware version, serial number, production date). Hex may contain
 spaces, dots or colons. A frame with a bad CRC or the wrong shape exits with status 2.
 """
 
@@ -23,7 +27,7 @@ from bleak.exc import BleakError
 
 from .client import DalyClient
 from .const import DEFAULT_TIMEOUT
-from .dialects import decode_settings, decode_status
+from .dialects import decode_device_info, decode_settings, decode_status
 from .errors import DalyError, DalyFrameError
 from .models import DalySettings, DalyStatus
 
@@ -50,7 +54,8 @@ _STATUS_DIGITS: Final = {
     "remaining_capacity": 1,
 }
 _SETTINGS_DIGITS: Final = {
-    "rated_capacity": 1,
+    # p81 units keep it in mAh.
+    "rated_capacity": 3,
     "cell_reference_voltage": 3,
     "balancing_start_voltage": 3,
     "balancing_start_delta": 3,
@@ -120,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     decode.add_argument("block2", nargs="?", help="p81 realtime block 2")
     settings = commands.add_parser("decode-settings", help="decode a settings reply")
     settings.add_argument("frame")
+    info = commands.add_parser("decode-info", help="decode a version-string reply")
+    info.add_argument("frame")
     read = commands.add_parser("read", help="connect to a unit and print its status")
     read.add_argument("address", help="Bluetooth address (or platform identifier)")
     read.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
@@ -137,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         frame = parse_hex(args.frame)
         if args.command == "decode-settings":
             _print_json(settings_json(decode_settings(frame)))
+        elif args.command == "decode-info":
+            _print_json(decode_device_info(frame).identity())
         else:
             block2 = None if args.block2 is None else parse_hex(args.block2)
             _print_json(status_json(decode_status(frame, block2)))

@@ -17,6 +17,7 @@ from .errors import (
     DalyConnectionError,
     DalyNotRecognizedError,
     DalyNotSupportedError,
+    DalySettingNotFollowedError,
     DalyTimeoutError,
 )
 from .frames import Frame, FrameAssembler
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from .dialect import Matcher
     from .models import Capabilities, DalyDeviceInfo, DalySettings, DalyStatus, Dialect, MosBank
+    from .settings import Setting
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,11 +37,11 @@ _LOGGER = logging.getLogger(__name__)
 # some backends and proxies when the peer disappears mid-call.
 _LINK_ERRORS: Final = (BleakError, OSError, EOFError)
 
-# Readings taken after a MOS write before it counts as not followed. A read reply does not
-# name its request: a late reply to an earlier read can answer one or two of them, so the
-# write is refused only when readings after those agree. The first reply to each request
-# after the write is not one of them: the unit's BLE module may send its previous answer to
-# that request again ahead of the new one, and that answer may be from before the write.
+# Readings taken after a MOS or settings write before it counts as not followed. A read
+# reply does not name its request: a late reply to an earlier read can answer one or two of
+# them, so the write is refused only when readings after those agree. The first reply to
+# each request after the write is not one of them: the unit's BLE module may send its
+# previous answer to that request again ahead of the new one, from before the write.
 MOS_CONFIRM_READS: Final = 3
 
 
@@ -78,9 +80,9 @@ class DalyClient:
         self._notify_char: BleakGATTCharacteristic | None = None
         self._write_char: BleakGATTCharacteristic | None = None
         self._waiter: tuple[Matcher, asyncio.Future[Frame]] | None = None
-        # While a MOS write is checked: the requests answered since the write, and whether
-        # the latest reply answered a request that had been answered since then already.
-        self._answered_since_write: set[bytes] | None = None
+        # The requests answered since the latest write, and whether every reply of the
+        # reading under way answered a request answered since then already.
+        self._answered_since_write: set[bytes] = set()
         self._answered_before = False
 
     @property
@@ -140,9 +142,8 @@ class DalyClient:
         return self._memory.guard.check(status)
 
     async def read_settings(self) -> DalySettings:
-        """Read and decode the settings block (and judge later readings against it)."""
-        spec = self._require_spec()
-        settings = spec.decode_settings(await self._request(spec.settings_request()))
+        """Read and decode the settings (and judge later readings against them)."""
+        settings = await self._require_spec().read_settings(self._request, self._memory)
         self._memory.settings = settings
         return settings
 
@@ -163,15 +164,8 @@ class DalyClient:
         spec = self._require_spec()
         if not spec.capabilities.can_switch(bank):
             raise DalyNotSupportedError(f"{bank} MOS switching is not verified for {spec.label}")
-        self._answered_since_write = set()
         try:
-            return await self._write_mos(spec, bank, on)
-        finally:
-            self._answered_since_write = None
-
-    async def _write_mos(self, spec: DialectSpec, bank: MosBank, on: bool) -> DalyStatus:
-        try:
-            await self._request(spec.mos_command(bank, on))
+            await self._request(spec.mos_command(bank, on), write=True)
         except DalyTimeoutError as lost:
             # The write or its echo was lost: only the unit's status can tell which.
             try:
@@ -188,12 +182,59 @@ class DalyClient:
             return status
         return await self._confirm_mos(bank, on)
 
-    async def set_balancer(self, on: bool) -> None:
-        """Switch the active balancer; returns once the unit echoes the command."""
+    async def set_balancer(self, on: bool) -> DalySettings:
+        """Switch the active balancer; returns the settings read back that show it."""
+        return await self.set_setting("balancer", on)
+
+    async def set_setting(self, key: str, value: float) -> DalySettings:
+        """Write one setting and return the settings read back that show the unit took it.
+
+        `key` names a setting of `capabilities.writable` (its DalySettings field); a switch
+        takes a bool. The value is rounded to what the register holds. Raises
+        DalyNotSupportedError if the dialect cannot set `key` and DalySettingRangeError if
+        `value` is out of its range (in both cases nothing is sent),
+        DalySettingNotFollowedError (with the settings read back) if the unit does not show
+        the value afterwards, DalyTimeoutError if it does not answer.
+        """
         spec = self._require_spec()
-        if not spec.capabilities.balancer_switch:
-            raise DalyNotSupportedError(f"balancer switching is not verified for {spec.label}")
-        await self._request(spec.balancer_command(on))
+        setting = spec.capabilities.setting(key)
+        if setting is None:
+            raise DalyNotSupportedError(f"{key} cannot be set on {spec.label} units")
+        raw = setting.raw(value)
+        expected = setting.value(raw)
+        try:
+            await self._request(spec.setting_command(setting, raw), write=True)
+        except DalyTimeoutError as lost:
+            # The write or its echo was lost: only the settings read back can tell which.
+            try:
+                settings = await self._confirm_setting(setting, expected, acknowledged=False)
+            except DalyTimeoutError:
+                raise lost from None
+            _LOGGER.debug("%s write echo lost, but the unit took it", key)
+            return settings
+        return await self._confirm_setting(setting, expected, acknowledged=True)
+
+    async def _confirm_setting(
+        self, setting: Setting, expected: float, *, acknowledged: bool
+    ) -> DalySettings:
+        """Read the settings until they show `expected`, a bounded number of times."""
+        settings: DalySettings | None = None
+        judged = 0
+        # Ends: the settings request is passed over once at most, on its first answer.
+        while judged < MOS_CONFIRM_READS:
+            self._answered_before = True
+            settings = await self.read_settings()
+            if not self._answered_before:
+                _LOGGER.debug("first answer to this read since the write: it decides nothing")
+                continue
+            judged += 1
+            if setting.followed(expected, getattr(settings, setting.key)):
+                return settings
+            _LOGGER.debug(
+                "%s still %s after the write", setting.key, getattr(settings, setting.key)
+            )
+        assert settings is not None
+        raise DalySettingNotFollowedError(setting, expected, settings, acknowledged=acknowledged)
 
     async def _confirm_mos(self, bank: MosBank, on: bool) -> DalyStatus:
         """Read the status until it shows `bank` at `on`, a bounded number of times."""
@@ -201,6 +242,7 @@ class DalyClient:
         judged = 0
         # Ends: each status request is passed over once at most, on its first answer.
         while judged < MOS_CONFIRM_READS:
+            self._answered_before = True
             try:
                 status = await self.read_status()
             except DalyTimeoutError as err:
@@ -261,11 +303,19 @@ class DalyClient:
             self._asking = spec
             self._assembler = spec.new_assembler()
 
-    async def _request(self, request: bytes, *, attempts: int | None = None) -> Frame:
-        """Send ``request`` and return its answer, resending on silence."""
+    async def _request(
+        self, request: bytes, *, attempts: int | None = None, write: bool = False
+    ) -> Frame:
+        """Send ``request`` and return its answer, resending on silence.
+
+        `write`: a command that readings after it are to check; from its sending on, the
+        first reply to each request may be from before it (see MOS_CONFIRM_READS).
+        """
         matcher = (self._spec or self._asking).reply_matcher(request)
         loop = asyncio.get_running_loop()
         async with self._lock:
+            if write:
+                self._answered_since_write = set()
             for attempt in range(1, (attempts or self._attempts) + 1):
                 future: asyncio.Future[Frame] = loop.create_future()
                 self._waiter = (matcher, future)
@@ -285,10 +335,8 @@ class DalyClient:
         raise DalyTimeoutError(f"no answer to {request.hex(' ')}")
 
     def _note_answered(self, request: bytes) -> None:
-        answered = self._answered_since_write
-        self._answered_before = answered is not None and request in answered
-        if answered is not None:
-            answered.add(request)
+        self._answered_before &= request in self._answered_since_write
+        self._answered_since_write.add(request)
 
     async def _write(self, request: bytes) -> None:
         if self._write_char is None:

@@ -15,12 +15,18 @@ from typing import TYPE_CHECKING, Final
 from .const import CURRENT_OFFSET, D2_ADDRESS, FUNCTION_READ, TEMPERATURE_OFFSET
 from .crc import crc16_modbus
 from .d2_alarms import ALARMS
+from .d2_settings import (
+    REGISTER_CHARGE_MOS,
+    REGISTER_DISCHARGE_MOS,
+    SETTINGS,
+    WRITABLE,
+    read_settings,
+)
 from .decode import (
     MILLIVOLTS,
     TENTHS,
     Raw,
     Scaled,
-    SettingsLayout,
     StatusLayout,
     VersionLayout,
     as_frame,
@@ -32,10 +38,11 @@ from .errors import DalyFrameError, DalyTimeoutError
 from .frames import Frame, encode_write_single
 from .models import Capabilities, Dialect, MosBank
 from .plausibility import NO_LIMITS, UnitLimits
+from .versions import decode_d2 as decode_d2_versions
 
 if TYPE_CHECKING:
     from .memory import UnitMemory
-    from .models import DalyStatus
+    from .models import DalySettings, DalyStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,10 +54,6 @@ SHORT_REGISTERS: Final = 62
 REFUSALS_BEFORE_SHORT: Final = 3
 PROBE_EVERY: Final = 10
 
-REGISTER_CHARGE_MOS: Final = 0xA5
-REGISTER_DISCHARGE_MOS: Final = 0xA6
-REGISTER_SOC: Final = 0xA7
-REGISTER_BALANCER: Final = 0xCF
 REGISTER_RESTART: Final = 0xF0
 REGISTER_SHUTDOWN: Final = 0xF1
 REGISTER_ZERO_CURRENT: Final = 0xF2
@@ -106,67 +109,8 @@ STATUS_80: Final = _status_layout(EXTENDED_REGISTERS)
 STATUS_62: Final = _status_layout(SHORT_REGISTERS)
 
 
-def _temperature(field: str, register: int) -> Scaled:
-    return Scaled(field, register, TEMPERATURE_OFFSET, 1)
-
-
-def settings_layout(first_register: int) -> SettingsLayout:
-    """Return the 41-register D2 settings block as read from `first_register`."""
-
-    def rel(register: int) -> int:
-        return register - 0x80
-
-    scaled = (
-        Scaled("rated_capacity", rel(0x80), 0, TENTHS),
-        Scaled("cell_reference_voltage", rel(0x81), 0, MILLIVOLTS),
-        Scaled("cell_overvoltage_warning", rel(0x8B), 0, MILLIVOLTS),
-        Scaled("cell_overvoltage_alarm", rel(0x8C), 0, MILLIVOLTS),
-        Scaled("cell_undervoltage_warning", rel(0x8D), 0, MILLIVOLTS),
-        Scaled("cell_undervoltage_alarm", rel(0x8E), 0, MILLIVOLTS),
-        Scaled("pack_overvoltage_warning", rel(0x8F), 0, TENTHS),
-        Scaled("pack_overvoltage_alarm", rel(0x90), 0, TENTHS),
-        Scaled("pack_undervoltage_warning", rel(0x91), 0, TENTHS),
-        Scaled("pack_undervoltage_alarm", rel(0x92), 0, TENTHS),
-        _temperature("charge_overtemperature_warning", rel(0x97)),
-        _temperature("charge_overtemperature_alarm", rel(0x98)),
-        _temperature("charge_undertemperature_warning", rel(0x99)),
-        _temperature("charge_undertemperature_alarm", rel(0x9A)),
-        _temperature("discharge_overtemperature_warning", rel(0x9B)),
-        _temperature("discharge_overtemperature_alarm", rel(0x9C)),
-        _temperature("discharge_undertemperature_warning", rel(0x9D)),
-        _temperature("discharge_undertemperature_alarm", rel(0x9E)),
-        Scaled("cell_delta_warning", rel(0x9F), 0, MILLIVOLTS),
-        Scaled("cell_delta_alarm", rel(0xA0), 0, MILLIVOLTS),
-        Scaled("balancing_start_voltage", rel(0xA3), 0, MILLIVOLTS),
-        Scaled("balancing_start_delta", rel(0xA4), 0, MILLIVOLTS),
-        _temperature("mos_overtemperature", rel(0xA8)),
-        Scaled("soc_setting", rel(0xA7), 0, TENTHS),
-    )
-    magnitudes = (
-        Scaled("charge_overcurrent_warning", rel(0x93), CURRENT_OFFSET, TENTHS),
-        Scaled("charge_overcurrent_alarm", rel(0x94), CURRENT_OFFSET, TENTHS),
-        Scaled("discharge_overcurrent_warning", rel(0x95), CURRENT_OFFSET, TENTHS),
-        Scaled("discharge_overcurrent_alarm", rel(0x96), CURRENT_OFFSET, TENTHS),
-    )
-    raw = (
-        Raw("sleep_time", rel(0x8A)),
-        Raw("charge_mos", rel(REGISTER_CHARGE_MOS), flag=True),
-        Raw("discharge_mos", rel(REGISTER_DISCHARGE_MOS), flag=True),
-    )
-    return SettingsLayout(
-        first_register=first_register,
-        registers=41,
-        scaled=scaled,
-        magnitudes=magnitudes,
-        raw=raw,
-        battery_type=rel(0x89),
-        boards=rel(0x82),
-    )
-
-
-SETTINGS: Final = settings_layout(0x80)
-# Software in bytes 0-15, hardware in 16-31 on newer units.
-VERSIONS: Final = VersionLayout(0xA9, 32, slice(0, 16), slice(16, 32))
+# Software in bytes 0-15; hardware in 16-31 (newer units) or 32-47 (older ones).
+VERSIONS: Final = VersionLayout(0xA9, 32, decode_d2_versions)
 
 
 def status_request(registers: int = EXTENDED_REGISTERS) -> bytes:
@@ -222,15 +166,19 @@ class D2Dialect(ModbusDialect):
         self.capabilities = Capabilities(
             dialect=Dialect.D2,
             switchable_mos=frozenset(MosBank),
-            balancer_switch=True,
             status_fields=STATUS_80.fields(),
-            settings=SETTINGS.fields(),
+            settings=SETTINGS.fields() | {"balancer"},
+            writable=WRITABLE,
         )
         self._by_count = {
             layout.registers: compile_status(layout, self.capabilities)
             for layout in (STATUS_80, STATUS_62)
         }
         self._by_length = {2 * count: compiled for count, compiled in self._by_count.items()}
+
+    async def read_settings(self, exchange: Exchange, memory: UnitMemory) -> DalySettings:
+        """Read the settings block, and the balancer switch where the unit reads it back."""
+        return await read_settings(self, exchange, memory)
 
     async def detect(self, exchange: Exchange, memory: UnitMemory) -> bool:
         """Read the status, 80 registers first unless the unit is known to ignore them."""
@@ -325,23 +273,12 @@ class D2Dialect(ModbusDialect):
         """Switch a MOSFET bank; the unit echoes the frame."""
         return encode_write_single(D2_ADDRESS, _MOS_REGISTERS[bank], int(on))
 
-    def balancer_command(self, on: bool) -> bytes:
-        """Switch the active balancer; the unit echoes the frame."""
-        return encode_write_single(D2_ADDRESS, REGISTER_BALANCER, int(on))
-
 
 D2: Final = D2Dialect()
 
 
 # Writes never confirmed over BLE that can change or lose state. Nothing in this package
 # calls them; they have plain names only so that whoever does so does it on purpose.
-
-
-def unconfirmed_set_soc_command(soc: float) -> bytes:
-    """Set the state of charge in percent. Never confirmed on hardware."""
-    if not 0.0 <= soc <= 100.0:
-        raise ValueError(f"SOC {soc} outside 0..100 %")
-    return encode_write_single(D2_ADDRESS, REGISTER_SOC, round(soc * 10))
 
 
 def unconfirmed_restart_command() -> bytes:

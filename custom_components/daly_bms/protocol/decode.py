@@ -8,7 +8,8 @@ the way; one that fails is None, never a number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 import logging
 import struct
 from typing import Any, Final, NamedTuple
@@ -26,6 +27,7 @@ from .models import (
     DalyStatus,
 )
 from .plausibility import BOUNDS, NO_LIMITS, UnitLimits
+from .versions import VersionStrings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -122,12 +124,11 @@ class SettingsLayout:
 
 
 class VersionLayout(NamedTuple):
-    """Byte ranges of the version strings within a version read."""
+    """Where the version strings are read, and how their bytes are laid out."""
 
     first_register: int
     registers: int
-    software: slice
-    hardware: slice
+    decode: Callable[[bytes], VersionStrings]
 
 
 _STATUS_TEMPLATE: Final[dict[str, Any]] = {
@@ -147,6 +148,7 @@ _STATUS_TEMPLATE: Final[dict[str, Any]] = {
     "balancing": None,
     "balance_current": None,
 }
+_NO_SETTINGS: Final[dict[str, Any]] = {field.name: None for field in fields(DalySettings)}
 _SUMMARY: Final = ("cell_voltage_min", "cell_voltage_max", "cell_voltage_avg", "cell_voltage_delta")
 # Bound method: map() over it turns millivolts into volts without a Python-level call.
 _MV_TO_V: Final = (1000).__rtruediv__
@@ -338,18 +340,21 @@ def decode_settings_registers(layout: SettingsLayout, regs: tuple[int, ...]) -> 
     )
 
 
-def _text(raw: bytes) -> str | None:
-    text = raw.split(b"\0", 1)[0].decode("ascii", "replace").strip()
-    return text or None
+def settings_of(values: Mapping[str, Any]) -> DalySettings:
+    """Return DalySettings with `values` and every other field unknown (None)."""
+    return DalySettings(**{**_NO_SETTINGS, **values})
 
 
 def decode_versions(
     layout: VersionLayout, frame: Frame, capabilities: Capabilities
 ) -> DalyDeviceInfo:
     """Turn a version-string reply (of the layout's size) into DalyDeviceInfo."""
-    payload = frame.payload
+    strings = layout.decode(frame.payload)
     return DalyDeviceInfo(
         capabilities=capabilities,
-        software_version=_text(payload[layout.software]),
-        hardware_version=_text(payload[layout.hardware]),
+        software_version=strings.software,
+        hardware_version=strings.hardware,
+        firmware_family=strings.firmware_family,
+        serial_number=strings.serial_number,
+        production_date=strings.production_date,
     )

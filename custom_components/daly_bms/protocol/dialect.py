@@ -22,7 +22,7 @@ from .decode import (
     expect_read,
 )
 from .errors import DalyNotSupportedError
-from .frames import Frame, FrameAssembler, encode_read
+from .frames import Frame, FrameAssembler, encode_read, encode_write_multiple, encode_write_single
 from .plausibility import NO_LIMITS, UnitLimits
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Dialect,
         MosBank,
     )
+    from .settings import Setting
 
 type Matcher = Callable[[Frame], bool]
 type FrameInput = bytes | bytearray | Frame
@@ -106,9 +107,13 @@ class DialectSpec(ABC):
         """Return the write that switches `bank`; its echo acknowledges it."""
         raise DalyNotSupportedError(f"{bank} MOS switching is not verified for {self.label}")
 
-    def balancer_command(self, on: bool) -> bytes:
-        """Return the write that switches the balancer; its echo acknowledges it."""
-        raise DalyNotSupportedError(f"balancer switching is not verified for {self.label}")
+    async def read_settings(self, exchange: Exchange, memory: UnitMemory) -> DalySettings:
+        """Read and decode the settings, every one this dialect reads back."""
+        return self.decode_settings(await exchange(self.settings_request()))
+
+    def setting_command(self, setting: Setting, raw: int) -> bytes:
+        """Return the write that puts `raw` into `setting`; its echo acknowledges it."""
+        raise DalyNotSupportedError(f"{setting.key} cannot be set on {self.label} units")
 
 
 class ModbusDialect(DialectSpec):
@@ -177,3 +182,11 @@ class ModbusDialect(DialectSpec):
         checked = as_frame(frame)
         expect_read(checked, self.versions.registers, "version", self.reply_address)
         return decode_versions(self.versions, checked, self.capabilities)
+
+    def setting_command(self, setting: Setting, raw: int) -> bytes:
+        """Write a setting: one register with a write-single, a 32-bit one in one go."""
+        if setting not in self.capabilities.writable:
+            return super().setting_command(setting, raw)
+        if setting.words == 1:
+            return encode_write_single(self.request_address, setting.register, raw)
+        return encode_write_multiple(self.request_address, setting.register, setting.registers(raw))

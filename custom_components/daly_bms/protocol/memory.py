@@ -24,12 +24,12 @@ class UnitMemory:
         self.dialect: Dialect | None = None
         self.settings: DalySettings | None = None
         self.guard = guard if guard is not None else ReadingGuard()
-        self._learned: dict[Dialect, object] = {}
+        self._learned: dict[tuple[Dialect, type], object] = {}
 
     def learned[T](self, dialect: Dialect, kind: type[T]) -> T:
         """Return what `dialect` keeps about this unit (a `kind`, created on first use)."""
-        found = self._learned.get(dialect)
+        found = self._learned.get((dialect, kind))
         if not isinstance(found, kind):
             found = kind()
-            self._learned[dialect] = found
+            self._learned[(dialect, kind)] = found
         return found

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Any
 
 from .derived import power_w, stored_energy_wh
+from .settings import Setting, SettingKind
 
 
 class Dialect(StrEnum):
@@ -30,6 +32,12 @@ class BatteryType(StrEnum):
     LIFEPO4 = "lifepo4"
     LI_ION = "li_ion"
     LTO = "lto"
+
+
+_OPPOSITE = {
+    BatteryState.CHARGING: BatteryState.DISCHARGING,
+    BatteryState.DISCHARGING: BatteryState.CHARGING,
+}
 
 
 class MosBank(StrEnum):
@@ -62,12 +70,29 @@ class Capabilities:
     dialect: Dialect
     # Banks whose switching the dialect can both command and confirm by reading back.
     switchable_mos: frozenset[MosBank]
-    balancer_switch: bool
     # DalyStatus fields the dialect can carry (a given unit may still leave some unknown).
     status_fields: frozenset[str]
-    # DalySettings fields it reads, and those it can write and confirm by reading back.
+    # DalySettings fields it reads, and the settings it can write and confirm by reading back.
     settings: frozenset[str]
-    writable_settings: frozenset[str] = frozenset()
+    writable: tuple[Setting, ...] = ()
+
+    @property
+    def writable_settings(self) -> frozenset[str]:
+        """Return the DalySettings fields this dialect can write and confirm."""
+        return frozenset(setting.key for setting in self.writable)
+
+    @property
+    def balancer_switch(self) -> bool:
+        """Return True if the balancer can be switched and the switch read back."""
+        return "balancer" in self.writable_settings
+
+    def setting(self, key: str) -> Setting | None:
+        """Return the writable setting `key`, None if this dialect cannot set it."""
+        return next((setting for setting in self.writable if setting.key == key), None)
+
+    def numbers(self) -> tuple[Setting, ...]:
+        """Return the writable settings a user sets as numbers."""
+        return tuple(s for s in self.writable if s.kind is SettingKind.NUMBER)
 
     def can_switch(self, bank: MosBank) -> bool:
         """Return True if switching `bank` can be commanded and confirmed."""
@@ -119,6 +144,17 @@ class DalyStatus:
     def stored_energy(self) -> float | None:
         """Return the energy left in the pack in Wh (remaining Ah at the present voltage)."""
         return stored_energy_wh(self.remaining_capacity, self.voltage)
+
+    def with_current_inverted(self) -> DalyStatus:
+        """Return this reading with the current's sign turned (and the state with it).
+
+        For firmware that reports discharge as positive; power follows the current.
+        """
+        return replace(
+            self,
+            current=None if self.current is None else -self.current or 0.0,
+            state=None if self.state is None else _OPPOSITE.get(self.state, self.state),
+        )
 
     def mos(self, bank: MosBank) -> bool | None:
         """Return whether the MOSFET bank `bank` is on."""
@@ -196,7 +232,8 @@ class DalySettings:
     charge_mos: bool | None
     discharge_mos: bool | None
     mos_overtemperature: float | None
-    soc_setting: float | None = None  # % last written to the SOC register
+    soc_setting: float | None = None  # % in the SOC register (where the SOC is set)
+    balancer: bool | None = None  # the balancer switch, where the unit reads it back
     acquisition_boards: int | None = None
     cells_per_board: tuple[int, ...] | None = None
     temperature_sensors_per_board: tuple[int, ...] | None = None
@@ -227,17 +264,31 @@ class DalyDeviceInfo:
 
     capabilities: Capabilities
     software_version: str | None
-    hardware_version: str | None
+    hardware_version: str | None  # p81: hardware or model
+    firmware_family: str | None = None
+    serial_number: str | None = None
+    production_date: date | None = None
 
     @property
     def dialect(self) -> Dialect:
         """Return the dialect the unit speaks."""
         return self.capabilities.dialect
 
+    def identity(self) -> dict[str, Any]:
+        """Return what the unit says it is, JSON-ready (None where it does not say)."""
+        return {
+            "software_version": self.software_version,
+            "hardware_version": self.hardware_version,
+            "serial_number": self.serial_number,
+            "production_date": (
+                None if self.production_date is None else self.production_date.isoformat()
+            ),
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
         return {
             "dialect": self.dialect.value,
-            "software_version": self.software_version,
-            "hardware_version": self.hardware_version,
+            **self.identity(),
+            "firmware_family": self.firmware_family,
         }

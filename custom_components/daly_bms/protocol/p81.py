@@ -1,10 +1,11 @@
 """The p81 dialect: Daly's wired RS485 register map over BLE, addressed as board 1.
 
 Requests start with 0x81, replies with 0x51. Status takes two reads: realtime block 1
-(64 registers from 0x00) and block 2 (62 registers from 0x41). Its MOS writes (0x121 /
-0x122) were never seen over BLE, so this dialect switches nothing; its settings block is
-read at 0x100 with the D2 layout, which real units do not confirm, so the settings are
-shown but never used to judge readings.
+(64 registers from 0x00) and block 2 (62 registers from 0x41). The settings block is 81
+registers from 0x100 with a map of its own (the PC tool's); only the registers real units
+confirm are decoded, the rest of the block (protection limits among them) stays unknown.
+The MOS control registers 0x121 / 0x122 of that block switch the MOSFETs; a write counts
+once realtime block 2 (0x52 / 0x53) shows it, never on the echo alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import struct
 from typing import TYPE_CHECKING, Final
 
 from .const import CURRENT_OFFSET, P81_REPLY_ADDRESS, P81_REQUEST_ADDRESS, TEMPERATURE_OFFSET
-from .d2 import settings_layout
 from .decode import (
     MILLIVOLTS,
     TENTHS,
@@ -25,11 +25,15 @@ from .decode import (
     compile_status,
     decode_status_registers,
     expect_read,
+    settings_of,
 )
 from .dialect import Exchange, FrameInput, ModbusDialect
 from .errors import DalyFrameError, DalyTimeoutError
-from .models import Alarm, AlarmSeverity, Capabilities, Dialect
+from .frames import encode_write_single
+from .models import Alarm, AlarmSeverity, Capabilities, Dialect, MosBank
 from .plausibility import NO_LIMITS, UnitLimits
+from .settings import NEVER_SLEEP, rated_capacity, sleep_time, soc_setting
+from .versions import decode_p81 as decode_p81_versions
 
 if TYPE_CHECKING:
     from .memory import UnitMemory
@@ -73,9 +77,67 @@ STATUS: Final = StatusLayout(
     # unreported rather than guessed. Lowest cell and delta are derived from the cells.
     balancing_bitmap=None,
 )
-SETTINGS: Final = settings_layout(0x100)
-# The register sheet does not spell out the string layout; only informational strings.
-VERSIONS: Final = VersionLayout(0x178, 74, slice(0, 28), slice(28, 42))
+SETTINGS_BLOCK: Final = (0x100, 81)
+REGISTER_CELL_COUNT: Final = 0x101
+REGISTER_SENSOR_COUNT: Final = 0x106
+REGISTER_RATED_CAPACITY: Final = 0x109  # and 0x10A: 32-bit mAh, high word first
+REGISTER_SLEEP_TIME: Final = 0x115  # 10 s steps
+REGISTER_SOC: Final = 0x116
+REGISTER_CHARGE_MOS: Final = 0x121
+REGISTER_DISCHARGE_MOS: Final = 0x122
+P81_NEVER_SLEEP: Final = 0xFFFF
+SLEEP_STEP: Final = 10
+_MOS_REGISTERS: Final = {
+    MosBank.CHARGE: REGISTER_CHARGE_MOS,
+    MosBank.DISCHARGE: REGISTER_DISCHARGE_MOS,
+}
+# The DalySettings fields the settings block fills; every other one is unknown for p81.
+SETTINGS_FIELDS: Final = frozenset(
+    {
+        "rated_capacity",
+        "sleep_time",
+        "soc_setting",
+        "charge_mos",
+        "discharge_mos",
+        "cells_per_board",
+        "temperature_sensors_per_board",
+    }
+)
+_SETTINGS_STRUCT: Final = struct.Struct(f">{SETTINGS_BLOCK[1]}H")
+VERSIONS: Final = VersionLayout(0x178, 74, decode_p81_versions)
+
+WRITABLE: Final = (
+    rated_capacity(REGISTER_RATED_CAPACITY, scale=0.001, words=2),  # mAh
+    sleep_time(REGISTER_SLEEP_TIME, scale=SLEEP_STEP, never=P81_NEVER_SLEEP),
+    soc_setting(REGISTER_SOC),
+)
+
+
+def decode_settings_block(regs: tuple[int, ...]) -> DalySettings:
+    """Decode the 81 registers from 0x100 by the p81 map; unmapped fields are None."""
+
+    def at(register: int) -> int:
+        return regs[register - SETTINGS_BLOCK[0]]
+
+    def switch(register: int) -> bool | None:
+        return {0: False, 1: True}.get(at(register))
+
+    capacity_mah = at(REGISTER_RATED_CAPACITY) << 16 | at(REGISTER_RATED_CAPACITY + 1)
+    sleep = at(REGISTER_SLEEP_TIME)
+    soc = at(REGISTER_SOC)
+    return settings_of(
+        {
+            # All ones is an unset register, not a capacity.
+            "rated_capacity": None if capacity_mah == 0xFFFFFFFF else capacity_mah / 1000,
+            "sleep_time": NEVER_SLEEP if sleep == P81_NEVER_SLEEP else sleep * SLEEP_STEP,
+            "soc_setting": soc / 10 if soc <= 1000 else None,
+            "charge_mos": switch(REGISTER_CHARGE_MOS),
+            "discharge_mos": switch(REGISTER_DISCHARGE_MOS),
+            "cells_per_board": (at(REGISTER_CELL_COUNT),),
+            "temperature_sensors_per_board": (at(REGISTER_SENSOR_COUNT),),
+        }
+    )
+
 
 _BLOCK1_STRUCT: Final = struct.Struct(f">{BLOCK1[1]}H")
 _BLOCK2_STRUCT: Final = struct.Struct(f">{BLOCK2[1]}H")
@@ -90,17 +152,16 @@ class P81Dialect(ModbusDialect):
     request_address = P81_REQUEST_ADDRESS
     reply_address = P81_REPLY_ADDRESS
     alarms = ALARMS
-    settings_layout = SETTINGS
     versions = VERSIONS
 
     def __init__(self) -> None:
         """Compile the status layout once."""
         self.capabilities = Capabilities(
             dialect=Dialect.P81,
-            switchable_mos=frozenset(),
-            balancer_switch=False,
+            switchable_mos=frozenset(MosBank),
             status_fields=STATUS.fields(),
-            settings=SETTINGS.fields(),
+            settings=SETTINGS_FIELDS,
+            writable=WRITABLE,
         )
         self._compiled = compile_status(STATUS, self.capabilities)
 
@@ -123,9 +184,19 @@ class P81Dialect(ModbusDialect):
         block2 = await exchange(block2_request)
         return self.decode_status(block1, block2, limits=self.limits(memory.settings))
 
-    def limits(self, settings: DalySettings | None) -> UnitLimits:
-        """Judge readings by themselves: the settings map read here is not confirmed."""
-        return NO_LIMITS
+    def settings_request(self) -> bytes:
+        """Return the read of the settings block."""
+        return self.read_request(*SETTINGS_BLOCK)
+
+    def decode_settings(self, frame: FrameInput) -> DalySettings:
+        """Decode the settings block by the p81 map."""
+        checked = as_frame(frame)
+        expect_read(checked, SETTINGS_BLOCK[1], "p81 settings", P81_REPLY_ADDRESS)
+        return decode_settings_block(_SETTINGS_STRUCT.unpack_from(checked.raw, 3))
+
+    def mos_command(self, bank: MosBank, on: bool) -> bytes:
+        """Switch a MOSFET bank through its control register; the unit echoes the frame."""
+        return encode_write_single(P81_REQUEST_ADDRESS, _MOS_REGISTERS[bank], int(on))
 
     def decode_status(
         self, frame: FrameInput, block2: FrameInput | None = None, *, limits: UnitLimits = NO_LIMITS

@@ -63,8 +63,10 @@ BOUNDS: Final[Mapping[str, Bound]] = MappingProxyType(
 # A coulomb counter may run a little past the rated capacity after a full charge; twice
 # the rated capacity (or 0xFFFF, 6553.5 Ah) is a glitch.
 REMAINING_OVER_RATED: Final = 1.2
-# Settings outside these are not used to judge readings (a unit left unconfigured).
-_RATED_CAPACITY: Final = Bound(1.0, 5000.0)
+# A rated capacity a pack can have. Settings outside it are not used to judge readings (a
+# unit left unconfigured), and it is the range a user may set (0 and 6553.5 Ah are not
+# capacities: an unset register).
+RATED_CAPACITY: Final = Bound(1.0, 5000.0)
 
 # Counters that only ever grow, and the most they can grow per second: a full cycle
 # takes at least half an hour (2 C charge and discharge, far beyond a daily use).
@@ -89,7 +91,7 @@ class UnitLimits:
         rated = settings.rated_capacity
         cells = settings.cell_count
         return cls(
-            rated_capacity=rated if rated is not None and _RATED_CAPACITY.allows(rated) else None,
+            rated_capacity=rated if rated is not None and RATED_CAPACITY.allows(rated) else None,
             cell_count=cells if cells is not None and BOUNDS["cell_count"].allows(cells) else None,
         )
 
