@@ -68,6 +68,14 @@ def _full(card: Card) -> Card:
     return {**card, "grid_options": {"columns": "full"}}
 
 
+def _entities_card(title: str, rows: list[Card] | list[str]) -> Card:
+    # No header toggle: one tap on it would flip every switch of the card at once, both
+    # MOSFETs of a pack included.
+    return _full(
+        {"type": "entities", "title": title, "show_header_toggle": False, "entities": rows}
+    )
+
+
 def _half(card: Card) -> Card:
     return {**card, "grid_options": {"columns": 6}}
 
@@ -117,9 +125,21 @@ def _pack_cards(battery: Battery) -> list[Card]:
             ("sensor", "cycles", "Cycles"),
         ],
     )
-    if not pack:
-        return []
-    return [_full({"type": "glance", "title": "Pack", "columns": 3, "entities": pack})]
+    cards = []
+    if pack:
+        cards.append(_full({"type": "glance", "title": "Pack", "columns": 3, "entities": pack}))
+    energy = _rows(
+        battery.entities,
+        [
+            ("sensor", "energy_charged", "Charged"),
+            ("sensor", "energy_discharged", "Discharged"),
+            ("sensor", "time_to_full", "Full in"),
+            ("sensor", "time_to_empty", "Empty in"),
+        ],
+    )
+    if energy:
+        cards.append(_full({"type": "glance", "title": "Energy", "columns": 4, "entities": energy}))
+    return cards
 
 
 def _history_cards(battery: Battery, hours: float) -> list[Card]:
@@ -192,9 +212,7 @@ def _detail_cards(battery: Battery) -> list[Card]:
         ],
     )
     if health:
-        cards.append(
-            _full({"type": "entities", "title": "Balancing and alarms", "entities": health})
-        )
+        cards.append(_entities_card("Balancing and alarms", health))
     # Units whose firmware cannot switch the MOSFETs get read-only binary sensors instead.
     mos = _rows(
         entities,
@@ -207,9 +225,9 @@ def _detail_cards(battery: Battery) -> list[Card]:
         ],
     )
     if mos:
-        cards.append(_full({"type": "entities", "title": "MOS switches", "entities": mos}))
+        cards.append(_entities_card("MOS switches", mos))
     if battery.extra:
-        cards.append(_full({"type": "entities", "title": "More", "entities": list(battery.extra)}))
+        cards.append(_entities_card("More", list(battery.extra)))
     return cards
 
 
@@ -253,19 +271,19 @@ def _bank_cards(battery: Battery) -> list[Card]:
         ],
     )
     if paralleling:
-        cards.append(_full({"type": "entities", "title": "Paralleling", "entities": paralleling}))
+        cards.append(_entities_card("Paralleling", paralleling))
     cells = _with_pack(
         entities, "sensor", "cell_voltage_min", "Lowest cell", "In pack"
     ) + _with_pack(entities, "sensor", "cell_voltage_max", "Highest cell", "In pack")
     if cells:
-        cards.append(_full({"type": "entities", "title": "Cells of the bank", "entities": cells}))
+        cards.append(_entities_card("Cells of the bank", cells))
     alarms = _rows(entities, [("binary_sensor", "problem", "Problem")]) + _with_pack(
         entities, "sensor", "alarm", "Alarm", "In pack"
     )
     if alarms:
-        cards.append(_full({"type": "entities", "title": "Alarms", "entities": alarms}))
+        cards.append(_entities_card("Alarms", alarms))
     if battery.extra:
-        cards.append(_full({"type": "entities", "title": "More", "entities": list(battery.extra)}))
+        cards.append(_entities_card("More", list(battery.extra)))
     return cards
 
 
@@ -300,6 +318,10 @@ _PLACED_SENSORS = (
     "state",
     "remaining_capacity",
     "stored_energy",
+    "energy_charged",
+    "energy_discharged",
+    "time_to_full",
+    "time_to_empty",
     "cycles",
     "mos_temperature",
     "board_temperature",
@@ -363,7 +385,8 @@ def waiting_card(auto_confirm: bool) -> Card:
         "type": "markdown",
         "title": "Looking for batteries",
         "content": (
-            "A simulated Bluetooth proxy is advertising three simulated Daly BMS units "
-            f"(two `DL-` packs of one bank and a `JHB-`). {next_step}"
+            "A simulated Bluetooth proxy is advertising four simulated Daly BMS units "
+            "(two `DL-` packs of one bank, a `JHB-` and an older A5 unit renamed "
+            f"*Shed battery*). {next_step}"
         ),
     }

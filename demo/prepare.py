@@ -71,6 +71,7 @@ bluetooth:
 recorder:
   purge_keep_days: 2
 history:
+energy:
 logbook:
 system_log:
 logger:

@@ -7,8 +7,10 @@ air side (a bleak backend, connection slots, radio faults) is in ``simulator.rad
 
 from __future__ import annotations
 
+from .a5 import A5Quirks
 from .battery import BALANCE_CURRENT_A, Battery
 from .bms import Bms
+from .charger import ChargeController, Stage
 from .chemistry import Chemistry, ocv_curve
 from .clock import Clock, ManualClock, RealtimeClock
 from .crc import crc16, crc_ok, with_crc
@@ -36,9 +38,11 @@ __all__ = [
     "JHB_COMPANY_ID",
     "MAX_STEP_S",
     "SLEEP_NEVER",
+    "A5Quirks",
     "AlarmBit",
     "Battery",
     "Bms",
+    "ChargeController",
     "Chemistry",
     "Clock",
     "ConstantProfile",
@@ -55,6 +59,7 @@ __all__ = [
     "Settings",
     "SimulatedUnit",
     "SolarDayProfile",
+    "Stage",
     "VersionStrings",
     "crc16",
     "crc_ok",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from .chemistry import Chemistry, ocv_curve, params
@@ -17,6 +18,12 @@ _PACK_TIME_CONSTANT_S = 7200.0
 _MOS_HEAT_CAPACITY_J_PER_K = 150.0
 _MOS_TIME_CONSTANT_S = 600.0
 _BOARD_SELF_HEATING_C = 2.0
+# Diffusion in the electrodes: a voltage that builds up over tens of minutes under current
+# and fades after it (one RC branch per cell). Its resistance is this multiple of the
+# instant one, which puts the resistance seen after half an hour at four times the
+# instant (AC) figure, as datasheets of prismatic LiFePO4 cells show.
+POLARIZATION_RATIO = 3.0
+POLARIZATION_TIME_CONSTANT_S = 1200.0
 # Physical cells cannot run far past their ends; this only stops runaway numbers
 # when a test disables every protection.
 _CELL_SOC_LIMITS = (-10.0, 110.0)
@@ -66,6 +73,8 @@ class Battery:
 
         self.cell_capacity_ah = [capacity_ah * spread(0.01) for _ in range(cells)]
         self.cell_resistance_ohm = [base_r * spread(0.05) for _ in range(cells)]
+        self._pack_resistance_ohm = sum(self.cell_resistance_ohm)
+        self.cell_polarization_v = [0.0] * cells
         self.cell_socs = [min(100.0, max(0.0, soc + rng.gauss(0.0, 0.3))) for _ in range(cells)]
         self._sensor_offsets = [rng.uniform(-0.5, 0.5) for _ in range(temperature_sensors)]
         # Percent of SOC per ampere-second, per cell: keeps the step loop to one multiply.
@@ -102,6 +111,8 @@ class Battery:
         self.alarm_bits = 0
         self.charged_ah = 0.0
         self.discharged_ah = 0.0
+        # Energy through the terminals, the truth an energy meter on V x I should find.
+        self.charged_wh = 0.0
         self.discharged_wh = 0.0
         self._cycle_count = float(cycles)
         self.cell_voltages: list[float] = []
@@ -132,6 +143,15 @@ class Battery:
     def power(self) -> float:
         """Signed power in W (positive = charging)."""
         return self.pack_voltage * self.current
+
+    def current_for_voltage(self, volts: float) -> float:
+        """Current (A, + = charging) that would put the terminals at ``volts`` now.
+
+        Only the instant resistance answers at once; the polarization keeps its voltage.
+        """
+        ocv = self._ocv
+        rest = sum(ocv(s) for s in self.cell_socs) + sum(self.cell_polarization_v)
+        return (volts - rest) / self._pack_resistance_ohm
 
     # -- control ---------------------------------------------------------------
     def gate(self, demand: float) -> float:
@@ -184,14 +204,16 @@ class Battery:
 
     # -- physics ---------------------------------------------------------------
     def update_voltages(self) -> None:
-        """Terminal voltage of every cell: OCV(SOC) + I x R."""
+        """Terminal voltage of every cell: OCV(SOC) + I x R + polarization."""
         current = self.current
         ocv = self._ocv
         # The balancer's own 1.1 A is left out: active balancers pause while the
         # AFE measures, so the reported voltages never contain it.
         self.cell_voltages = [
-            ocv(s) + current * r
-            for s, r in zip(self.cell_socs, self.cell_resistance_ohm, strict=True)
+            ocv(s) + current * r + p
+            for s, r, p in zip(
+                self.cell_socs, self.cell_resistance_ohm, self.cell_polarization_v, strict=True
+            )
         ]
 
     def integrate(self, dt: float, *, refresh: bool = True) -> None:
@@ -213,10 +235,17 @@ class Battery:
             socs[source] -= moved * self._soc_per_as[source]
             socs[sink] += moved * self._soc_per_as[sink]
         self.cell_socs = socs
+        # The exact step response of the RC branch at constant current: stable at any dt.
+        settle = -math.expm1(-dt / POLARIZATION_TIME_CONSTANT_S)
+        self.cell_polarization_v = [
+            p + (current * r * POLARIZATION_RATIO - p) * settle
+            for p, r in zip(self.cell_polarization_v, self.cell_resistance_ohm, strict=True)
+        ]
 
         amp_hours = ampere_seconds / 3600.0
         if amp_hours > 0.0:
             self.charged_ah += amp_hours
+            self.charged_wh += amp_hours * self.pack_voltage
         elif amp_hours < 0.0:
             self.discharged_ah -= amp_hours
             self.discharged_wh -= amp_hours * self.pack_voltage

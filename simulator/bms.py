@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .battery import Battery
 from .protection import Protection
 from .settings import Settings
@@ -30,11 +32,15 @@ class Bms:
         self.time = 0.0
         self.settle(battery.demand_current)
 
-    def step(self, dt: float, demand: float) -> None:
-        """Let ``dt`` seconds pass, then react to ``demand`` (A, + = charging)."""
+    def step(self, dt: float, demand: Callable[[], float]) -> None:
+        """Let ``dt`` seconds pass, then react to what ``demand()`` asks for at the new instant.
+
+        The demand is asked after the physics moved, so a charger that regulates on the
+        pack's voltage sees the pack as it is now, not as it was a step ago.
+        """
         self.time += dt
         self.battery.integrate(dt, refresh=False)
-        self.settle(demand)
+        self.settle(demand())
 
     def refresh(self) -> None:
         """Re-decide MOS and balancer now, e.g. right after a setting was written."""

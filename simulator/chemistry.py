@@ -25,6 +25,11 @@ class ChemistryParams:
     overvoltage_v: tuple[float, float]  # warning, alarm
     undervoltage_v: tuple[float, float]
     balance_start_v: float
+    # What a charge controller is set to for this chemistry: absorption (constant voltage),
+    # float, and the voltage under which it starts a new bulk charge.
+    absorption_v: float
+    float_v: float
+    rebulk_v: float
     # Internal resistance scales inversely with capacity (bigger cells, more
     # parallel plates), so one figure per chemistry covers every size.
     resistance_ohm_ah: float
@@ -59,6 +64,9 @@ _PARAMS: dict[Chemistry, ChemistryParams] = {
         overvoltage_v=(3.60, 3.65),
         undervoltage_v=(2.80, 2.50),
         balance_start_v=3.0,
+        absorption_v=3.45,
+        float_v=3.375,
+        rebulk_v=3.35,
         resistance_ohm_ah=0.05,
         charge_temperature_c=(50.0, 55.0, 5.0, 0.0),
         discharge_temperature_c=(55.0, 60.0, -10.0, -20.0),
@@ -70,6 +78,9 @@ _PARAMS: dict[Chemistry, ChemistryParams] = {
         overvoltage_v=(4.20, 4.25),
         undervoltage_v=(3.10, 3.00),
         balance_start_v=3.6,
+        absorption_v=4.10,
+        float_v=4.05,
+        rebulk_v=4.0,
         resistance_ohm_ah=0.08,
         charge_temperature_c=(45.0, 50.0, 5.0, 0.0),
         discharge_temperature_c=(55.0, 60.0, -10.0, -20.0),
@@ -81,6 +92,9 @@ _PARAMS: dict[Chemistry, ChemistryParams] = {
         overvoltage_v=(2.75, 2.80),
         undervoltage_v=(1.90, 1.80),
         balance_start_v=2.3,
+        absorption_v=2.70,
+        float_v=2.60,
+        rebulk_v=2.55,
         resistance_ohm_ah=0.03,
         # LTO is the cold-weather chemistry: it charges well below freezing.
         charge_temperature_c=(50.0, 55.0, -20.0, -30.0),

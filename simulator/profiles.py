@@ -6,16 +6,19 @@ from collections.abc import Sequence
 import math
 from typing import Protocol
 
+from .charger import ChargeController, Pack
+
 DAY_S = 86_400.0
 
 
 class Profile(Protocol):
     """The current the outside world asks for at simulated time ``t``.
 
-    It is a demand: the BMS may refuse it (an open MOS lets no current through).
+    It is a demand: the BMS may refuse it (an open MOS lets no current through). ``pack``
+    is the battery as a charger wired to it sees it; profiles without a charger ignore it.
     """
 
-    def current_at(self, t: float) -> float:
+    def current_at(self, t: float, pack: Pack | None = None) -> float:
         """Demanded current in A at ``t`` simulated seconds, positive = charging."""
         ...
 
@@ -26,7 +29,7 @@ class ConstantProfile:
     def __init__(self, current_a: float = 0.0) -> None:
         self.current_a = float(current_a)
 
-    def current_at(self, t: float) -> float:
+    def current_at(self, t: float, pack: Pack | None = None) -> float:
         """Demanded current in A."""
         return self.current_a
 
@@ -37,7 +40,7 @@ class ScheduleProfile:
     def __init__(self, steps: Sequence[tuple[float, float]]) -> None:
         self.steps = sorted((float(s), float(a)) for s, a in steps)
 
-    def current_at(self, t: float) -> float:
+    def current_at(self, t: float, pack: Pack | None = None) -> float:
         """Demanded current in A."""
         current = 0.0
         for start, amps in self.steps:
@@ -55,6 +58,12 @@ class SolarDayProfile:
     night. The battery sees the difference, so net charging starts in mid-morning,
     peaks around noon and turns to discharge in the afternoon. The time of day is
     ``start_hour`` plus the clock's seconds.
+
+    The panels charge through ``charger`` (by default a three-stage controller set for
+    the pack's chemistry), so a full pack is held at its absorption and then float voltage
+    instead of being pushed into the BMS's over-voltage protection. Asked without a pack,
+    the profile gives the plain difference of sun and loads. A charger keeps state: give
+    each unit a profile of its own.
     """
 
     def __init__(
@@ -68,6 +77,7 @@ class SolarDayProfile:
         sunrise_h: float = 6.0,
         sunset_h: float = 18.0,
         evening_end_h: float = 23.0,
+        charger: ChargeController | None = None,
     ) -> None:
         self.start_hour = start_hour
         self.peak_solar_a = peak_solar_a
@@ -77,6 +87,7 @@ class SolarDayProfile:
         self.sunrise_h = sunrise_h
         self.sunset_h = sunset_h
         self.evening_end_h = evening_end_h
+        self.charger = charger if charger is not None else ChargeController()
 
     @classmethod
     def for_capacity(cls, capacity_ah: float, *, start_hour: float = 6.0) -> SolarDayProfile:
@@ -109,7 +120,10 @@ class SolarDayProfile:
             return self.evening_load_a
         return self.night_load_a
 
-    def current_at(self, t: float) -> float:
-        """Demanded current in A: solar minus load."""
+    def current_at(self, t: float, pack: Pack | None = None) -> float:
+        """Demanded current in A: solar minus load, as the charger lets it reach ``pack``."""
         hour = self.hour_of_day(t)
-        return self.solar_a(hour) - self.load_a(hour)
+        solar, load = self.solar_a(hour), self.load_a(hour)
+        if pack is None:
+            return solar - load
+        return self.charger.battery_current(t, solar, load, pack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from .a5 import A5Quirks
 from .battery import Battery, default_temperature_sensors
 from .bms import Bms
 from .chemistry import Chemistry
@@ -54,6 +55,7 @@ class SimulatedUnit:
         reports_versions: bool = True,
         reports_settings: bool = True,
         ignores_writes: bool | Collection[int] = False,
+        a5_quirks: A5Quirks | None = None,
     ) -> None:
         """Build the unit; the firmware options are those of Firmware.
 
@@ -101,6 +103,7 @@ class SimulatedUnit:
             reports_versions=reports_versions,
             reports_settings=reports_settings,
             ignores_writes=ignores_writes,
+            a5_quirks=a5_quirks,
         )
         self.manufacturer_data = manufacturer_data(name, self.address, manufacturer_id)
         self.service_uuids = [FFF0_SERVICE_UUID] if advertise_service_uuid else []
@@ -157,7 +160,7 @@ class SimulatedUnit:
     def _demand(self) -> float:
         if self._override is not None:
             return self._override
-        return self._profile.current_at(self.bms.time)
+        return self._profile.current_at(self.bms.time, self.battery)
 
     def _redemand(self) -> None:
         self.bms.settle(self._demand())
@@ -175,7 +178,7 @@ class SimulatedUnit:
         bms = self.bms
         while bms.time < target:
             dt = min(MAX_STEP_S, target - bms.time)
-            bms.step(dt, self._demand())
+            bms.step(dt, self._demand)
             self._track_sleep()
 
     # -- sleep -----------------------------------------------------------------------

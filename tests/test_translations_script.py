@@ -109,22 +109,22 @@ def test_a_new_english_text_is_missing_everywhere_until_translated(
 ) -> None:
     """Adding to strings.json: build writes English, the report lists what to translate."""
     strings = _read(package, "strings.json")
-    strings["entity"]["sensor"]["energy_charged"] = {"name": "Energy charged"}
+    strings["entity"]["sensor"]["grid_frequency"] = {"name": "Grid frequency"}
     _write(package, "strings.json", strings)
 
     code, out = _run(package, "build", capsys=capsys)
 
     assert code == 1
-    assert _read(package, "translations/en.json")["entity"]["sensor"]["energy_charged"] == {
-        "name": "Energy charged"
+    assert _read(package, "translations/en.json")["entity"]["sensor"]["grid_frequency"] == {
+        "name": "Grid frequency"
     }
-    missing = [line for line in out.splitlines() if "energy_charged" in line]
+    missing = [line for line in out.splitlines() if "grid_frequency" in line]
     assert len(missing) == len(translations.languages(package)) - 1
-    assert all(line.endswith(': "Energy charged"') for line in missing)
+    assert all(line.endswith(': "Grid frequency"') for line in missing)
 
     for language in translations.languages(package)[1:]:
         texts = _read(package, f"translations/{language}.json")
-        texts["entity"]["sensor"]["energy_charged"] = {"name": f"{language} energy"}
+        texts["entity"]["sensor"]["grid_frequency"] = {"name": f"{language} frequency"}
         _write(package, f"translations/{language}.json", texts)
     code, out = _run(package, "build", capsys=capsys)
     assert code == 0, out

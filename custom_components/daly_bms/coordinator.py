@@ -26,6 +26,7 @@ from .const import (
     ConnectionMode,
 )
 from .data import DalyData
+from .energy import Direction, EnergyTracker
 from .errors import (
     MOS_NOT_CONFIRMED,
     MOS_NOT_FOLLOWED,
@@ -78,6 +79,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
         self._device_info: DalyDeviceInfo | None = None
         self._settings: DalySettings | None = None
+        self._energy = EnergyTracker(interval)
         self._polls_until_settings = 0
         self._rssi: int | None = None
 
@@ -188,12 +190,23 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     def _data(
         self, status: DalyStatus, info: bluetooth.BluetoothServiceInfoBleak | None
     ) -> DalyData:
+        """Every successful reading passes here, changed or not: count it, then show it."""
         if info is not None:
             self._rssi = info.rssi
         assert self._device_info is not None
         return DalyData(
-            status=status, settings=self._settings, device_info=self._device_info, rssi=self._rssi
+            status=status,
+            settings=self._settings,
+            device_info=self._device_info,
+            rssi=self._rssi,
+            derived=self._energy.update(self.hass.loop.time(), status, self._settings),
         )
+
+    @callback
+    def async_restore_energy(self, direction: Direction, wh: float) -> None:
+        """Continue an energy counter from the total it had before a restart or reload."""
+        self.data = replace(self.data, derived=self._energy.restore(direction, wh))
+        self.async_update_listeners()
 
     @callback
     def _async_on_advertisement(
@@ -246,4 +259,4 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     @callback
     def _show_status(self, status: DalyStatus) -> None:
         self._health.answered()
-        self.async_set_updated_data(replace(self.data, status=status))
+        self.async_set_updated_data(self._data(status, None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .energy import Derived
 from .protocol import DalyDeviceInfo, DalySettings, DalyStatus
 
 
@@ -15,3 +16,5 @@ class DalyData:
     settings: DalySettings | None
     device_info: DalyDeviceInfo
     rssi: int | None
+    # Energy counters and runtime estimates, counted from every reading up to this one.
+    derived: Derived

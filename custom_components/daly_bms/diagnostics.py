@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -41,6 +42,10 @@ async def async_get_config_entry_diagnostics(
             "device_info": data.device_info.as_dict(),
             "status": data.status.as_dict(),
             "settings": None if data.settings is None else data.settings.as_dict(),
+            # Energy counters (Wh) and runtime estimates (s) as the sensors show them, and
+            # the raw p81 energy counter (register 0x59), whose meaning is not confirmed.
+            "derived": asdict(data.derived),
+            "bms_energy_counter": data.status.energy_counter,
         },
         TO_REDACT,
     )

@@ -23,6 +23,7 @@ from simulator import RealtimeClock
 from .bank import BankMaker
 from .board import DashboardWriter
 from .confirm import FlowConfirmer
+from .energy import EnergyPreferencesWriter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Start the simulated proxy, the dashboard writer and, if asked, auto-confirmation.
+    """Start the simulated proxy, the dashboard and Energy writers and, if asked, confirming.
 
     Confirming automatically also makes the bank of the two house packs once both are set
     up; without it the bank is left for the user to add, like the units.
@@ -60,15 +61,20 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     auto_confirm: bool = conf[CONF_AUTO_CONFIRM]
 
     clock = RealtimeClock(speed)
-    proxy = SimulatedBluetoothProxy(hass, source=PROXY_SOURCE, name=PROXY_NAME)
+    units = build_units(clock)
+    # One slot per unit (an ESPHome proxy can be given more than its default 3), so that
+    # every unit stays connected as a freshly added entry does.
+    proxy = SimulatedBluetoothProxy(
+        hass, source=PROXY_SOURCE, name=PROXY_NAME, connection_slots=len(units)
+    )
     proxy.async_start()
-    for demo_unit in build_units(clock):
+    for demo_unit in units:
         proxy.add_unit(demo_unit.unit, rssi=demo_unit.rssi, latency=demo_unit.latency)
         _LOGGER.info("Simulating %s at %s", demo_unit.unit.name, demo_unit.unit.address)
     proxy.async_start_advertising(ADVERTISING_INTERVAL_S)
 
     writer = DashboardWriter(hass, speed=speed, auto_confirm=auto_confirm)
-    stops = [writer.async_start(), proxy.async_stop]
+    stops = [writer.async_start(), EnergyPreferencesWriter(hass).async_start(), proxy.async_stop]
     if auto_confirm:
         stops.append(FlowConfirmer(hass).async_start())
         stops.append(BankMaker(hass, name=BANK_NAME, addresses=BANK_ADDRESSES).async_start())

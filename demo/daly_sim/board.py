@@ -7,18 +7,16 @@ from typing import Any
 
 from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.components.lovelace.dashboard import LovelaceStorage
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.start import async_at_started
 
 from demo.dashboard import DASHBOARD_URL_PATH, Battery, build_dashboard, is_placed
+
+from .follow import RegistryFollower
 
 _LOGGER = logging.getLogger(__name__)
 
 BMS_DOMAIN = "daly_bms"
-# Setting up one unit adds its entities one by one; write once they have all arrived.
-COOLDOWN_S = 2.0
 
 
 @callback
@@ -51,45 +49,16 @@ def collect_batteries(hass: HomeAssistant) -> list[Battery]:
     return sorted(batteries, key=lambda battery: (not battery.bank, battery.name))
 
 
-class DashboardWriter:
+class DashboardWriter(RegistryFollower):
     """Rewrite the dashboard whenever the batteries or their entities change."""
 
     def __init__(self, hass: HomeAssistant, *, speed: float, auto_confirm: bool) -> None:
         """Prepare to write the dashboard for a demo at `speed`."""
-        self.hass = hass
+        super().__init__(hass, (er.EVENT_ENTITY_REGISTRY_UPDATED, dr.EVENT_DEVICE_REGISTRY_UPDATED))
         self.speed = speed
         self.auto_confirm = auto_confirm
         self._written: dict[str, Any] | None = None
         self._missing_reported = False
-        self._debouncer = Debouncer(
-            hass, _LOGGER, cooldown=COOLDOWN_S, immediate=False, function=self.async_write
-        )
-
-    @callback
-    def async_start(self) -> CALLBACK_TYPE:
-        """Write now (or once Home Assistant has started) and on every change."""
-
-        @callback
-        def _started(_hass: HomeAssistant) -> None:
-            self._debouncer.async_schedule_call()
-
-        unsubscribes = [
-            self.hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, self._changed),
-            self.hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, self._changed),
-            async_at_started(self.hass, _started),
-        ]
-
-        @callback
-        def _stop() -> None:
-            while unsubscribes:
-                unsubscribes.pop()()
-            self._debouncer.async_shutdown()
-
-        return _stop
-
-    @callback
-    def _changed(self, _event: Event[Any]) -> None:
-        self._debouncer.async_schedule_call()
 
     async def async_write(self) -> None:
         """Build the dashboard from the registries and save it if it changed."""

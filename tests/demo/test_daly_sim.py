@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
+from homeassistant.components.energy import data as energy_data
 from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.components.lovelace.dashboard import LovelaceStorage
 from homeassistant.config_entries import SOURCE_BLUETOOTH
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -26,16 +30,26 @@ from demo.units import (
     DALY_ADDRESS,
     HUNDRED_BALANCE_ADDRESS,
     SECOND_DALY_ADDRESS,
+    SHED_ADDRESS,
 )
 
 UNIT_ADDRESSES = sorted(
-    format_mac(address) for address in (DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS)
+    format_mac(address)
+    for address in (DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS, SHED_ADDRESS)
 )
 
 
 @pytest.fixture(autouse=True)
 def _custom_integrations(enable_custom_integrations: None, no_connect_backoff: None) -> None:
     """Let Home Assistant load daly_bms; retry failed connections without sleeping."""
+
+
+@pytest.fixture(autouse=True)
+def _short_request_timeout() -> Generator[None]:
+    """Give up on a silent request after 0.2 s: the shed's A5 unit is found after D2 and
+    p81 went unanswered, which takes seconds per request at the real timeout."""
+    with patch("custom_components.daly_bms.link.REQUEST_TIMEOUT", 0.2):
+        yield
 
 
 async def _dashboard_store(hass: HomeAssistant) -> LovelaceStorage:
@@ -100,6 +114,7 @@ async def test_auto_confirm_adds_the_batteries_and_the_bank_and_fills_the_dashbo
         "DL-C",
         "DL-C",
         "JHB-",
+        "Shed",
     ]
     for section in sections:
         entity_ids = _section_entities(section)
@@ -141,7 +156,10 @@ async def test_without_auto_confirm_the_batteries_wait_in_discovered(
     assert cards[0]["type"] == "markdown"
     assert "Discovered" in cards[0]["content"]
 
-    # Confirming one by hand, as the UI's "Add" does, brings its section in.
+    # Confirming one by hand, as the UI's "Add" does, brings its section in: once to check
+    # the unit, once more where the flow says which protocol it answered in.
+    found = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert found["step_id"] == "found"
     await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
     await _settle(hass)
     config = await store.async_load(False)
@@ -149,3 +167,40 @@ async def test_without_auto_confirm_the_batteries_wait_in_discovered(
     assert config["views"][0]["sections"][0]["cards"][0]["type"] == "heading"
     # The bank is left for the user to add, like the units.
     assert all("address" in entry.data for entry in hass.config_entries.async_entries("daly_bms"))
+
+
+async def test_every_battery_goes_into_the_energy_dashboard_once(
+    hass: HomeAssistant, bluetooth_stack: None
+) -> None:
+    await _dashboard_store(hass)
+    await _start_demo(hass, auto_confirm=True)
+    await _settle(hass)
+    await _settle(hass)
+
+    manager = await energy_data.async_get_manager(hass)
+    assert manager.data is not None
+    sources = manager.data["energy_sources"]
+    assert [source["type"] for source in sources] == ["battery"] * 4
+    for source in sources:
+        discharged = hass.states.get(source["stat_energy_from"])  # type: ignore[typeddict-item]
+        charged = hass.states.get(source["stat_energy_to"])  # type: ignore[typeddict-item]
+        power = source["power_config"]["stat_rate_inverted"]  # type: ignore[typeddict-item]
+        assert discharged.entity_id.endswith("_energy_discharged")
+        assert charged.entity_id.endswith("_energy_charged")
+        assert power.endswith("_power")
+        for state in (discharged, charged):
+            assert state.attributes["state_class"] == "total_increasing"
+            assert float(state.state) >= 0.0
+
+    # A battery taken out comes back with the next change of entities, behind the sources
+    # that stayed; nothing is added twice.
+    await manager.async_update({"energy_sources": sources[1:]})  # type: ignore[typeddict-item]
+    await _settle(hass)
+    assert manager.data["energy_sources"] == sources[1:]
+    hass.bus.async_fire(er.EVENT_ENTITY_REGISTRY_UPDATED, {"action": "update", "entity_id": ""})
+    await _settle(hass)
+    refreshed = manager.data["energy_sources"]
+    assert [source["stat_energy_from"] for source in refreshed] == [
+        *(source["stat_energy_from"] for source in sources[1:]),  # type: ignore[typeddict-item]
+        sources[0]["stat_energy_from"],  # type: ignore[typeddict-item]
+    ]

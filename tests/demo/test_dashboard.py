@@ -18,6 +18,10 @@ def _full_battery(cells: int = 16, *, switches: bool = True) -> Battery:
             "state",
             "remaining_capacity",
             "cycles",
+            "energy_charged",
+            "energy_discharged",
+            "time_to_full",
+            "time_to_empty",
             "cell_voltage_min",
             "cell_voltage_max",
             "cell_voltage_delta",
@@ -68,6 +72,31 @@ def test_each_battery_gets_a_section_with_its_entities() -> None:
         "switch.pack_discharge_mos",
     ]
     assert "More" not in cards
+
+
+def test_energy_counters_and_runtime_have_a_card() -> None:
+    cards = _cards(build_dashboard([_full_battery()], speed=60, auto_confirm=True))
+
+    assert _row_ids(cards["Energy"]) == [
+        "sensor.pack_energy_charged",
+        "sensor.pack_energy_discharged",
+        "sensor.pack_time_to_full",
+        "sensor.pack_time_to_empty",
+    ]
+
+
+def test_no_card_switches_both_mosfets_with_one_tap() -> None:
+    """An entities card with a title shows a header toggle for all its switches unless told."""
+    config = build_dashboard([_bank(), _full_battery()], speed=60, auto_confirm=True)
+    entities_cards = [
+        card
+        for section in config["views"][0]["sections"]
+        for card in section["cards"]
+        if card["type"] == "entities"
+    ]
+    switches = [card for card in entities_cards if any("switch." in r for r in _row_ids(card))]
+    assert {card["title"] for card in switches} == {"MOS switches", "Paralleling"}
+    assert all(card["show_header_toggle"] is False for card in entities_cards)
 
 
 def test_cells_are_listed_in_number_order() -> None:

@@ -59,6 +59,7 @@ def test_configuration_follows_the_flags(prepared: Path) -> None:
     assert "speed: 120" in text
     assert "auto_confirm: false" in text
     assert "\ndefault_config:" not in text
+    assert "\nenergy:\n" in text  # the Energy dashboard, with the batteries in it
 
 
 def test_integrations_are_linked_from_the_repository(prepared: Path) -> None:

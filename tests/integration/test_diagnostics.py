@@ -38,6 +38,11 @@ async def test_diagnostics_redact_address_and_name(
     assert diagnostics["status"]["soc"] == 55.0
     assert len(diagnostics["status"]["cell_voltages"]) == 16
     assert diagnostics["settings"]["rated_capacity"] == 100.0
+    assert diagnostics["derived"] == {
+        "energy": {"charged_wh": 0.0, "discharged_wh": 0.0},
+        "runtime": {"to_empty_s": None, "to_full_s": None},
+    }
+    assert diagnostics["bms_energy_counter"] is None  # a D2 unit has none
     assert diagnostics["device_info"]["software_version"] == radio.unit.firmware.software_version
     dumped = json.dumps(diagnostics).upper()
     assert "40:D6:3C:32:23:A2" not in dumped

@@ -172,6 +172,8 @@ def truth_status(unit: SimulatedUnit, registers: int = 80) -> DalyStatus:
         balancing_cells=tuple(battery.balancing_cells) if d2_80 else None,
         balance_current=round(battery.balance_current * 1000) / 1000 if d2_80 else None,
         alarms=truth_alarms(unit),
+        # p81 only: the discharged energy, as the simulator keeps it in register 0x59.
+        energy_counter=round(battery.discharged_wh) & 0xFFFF if p81 else None,
     )
 
 

@@ -16,6 +16,7 @@ class Dialect(StrEnum):
 
     D2 = "d2"
     P81 = "p81"
+    A5 = "a5"
 
 
 class BatteryState(StrEnum):
@@ -129,6 +130,8 @@ class DalyStatus:
     balancing_cells: tuple[int, ...] | None
     balance_current: float | None
     alarms: tuple[str, ...]
+    # p81 register 0x59, raw 16-bit Wh; what it counts is not confirmed on real units.
+    energy_counter: int | None = None
 
     @property
     def dialect(self) -> Dialect:

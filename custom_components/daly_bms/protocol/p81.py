@@ -68,6 +68,7 @@ STATUS: Final = StatusLayout(
         Raw("cycles", 0x4C, absent=(0xFFFF,)),
         Raw("charge_mos", 0x52, flag=True),
         Raw("discharge_mos", 0x53, flag=True),
+        Raw("energy_counter", 0x59),
     ),
     state=0x48,
     alarms=(0x6D, 2),
