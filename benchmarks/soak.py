@@ -190,6 +190,7 @@ class Soak:
             self.report.unavailable = judge.unavailable
             self.report.unknown = judge.unknown
             self.report.states_compared = judge.states_compared
+            self.report.energy = judge.energy_counted()
             assert await self.hass.config_entries.async_unload(entry.entry_id)
             await self.hass.async_block_till_done()
 

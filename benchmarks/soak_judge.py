@@ -22,9 +22,11 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 
+from benchmarks.soak_derived import DerivedChecks
 from benchmarks.soak_truth import (
     Expected,
     RecordingRadio,
+    SettingsTruth,
     Truth,
     expected_setting,
     expected_status,
@@ -134,6 +136,11 @@ class _Group:
         self.current = best_truth
         return best or [], best_truth
 
+    @property
+    def current_settings(self) -> SettingsTruth | None:
+        """Return the settings reading the settings entities last agreed with."""
+        return self.current if isinstance(self.current, SettingsTruth) else None
+
     def has_nothing(self, entity_id: str) -> bool:
         """Return True when the last reading has no value at all for `entity_id`."""
         key = self.entities.get(entity_id)
@@ -156,6 +163,7 @@ class Judge:
         self._status = _Group(expected_status, {})
         self._settings = _Group(expected_setting, {})
         self._rssi: dict[str, str] = {}
+        self._derived = DerivedChecks()
         self.unchecked: list[str] = []
         self.unavailable: Counter[str] = Counter()
         self.unknown: Counter[str] = Counter()
@@ -173,6 +181,8 @@ class Judge:
             key = entry.unique_id.removeprefix(prefix)
             if key == "rssi":
                 self._rssi[entry.entity_id] = key
+            elif self._derived.track(entry.entity_id, key):
+                pass
             elif sample_status is not None and expected_status(key, sample_status) is not None:
                 self._status.entities[entry.entity_id] = key
             elif sample_settings is not None and expected_setting(key, sample_settings):
@@ -183,7 +193,12 @@ class Judge:
     @property
     def entity_ids(self) -> list[str]:
         """Return every entity that is judged."""
-        return [*self._status.entities, *self._settings.entities, *self._rssi]
+        return [
+            *self._status.entities,
+            *self._settings.entities,
+            *self._rssi,
+            *self._derived.entities,
+        ]
 
     def observe(self, poll: int, *, polls: int, faults: tuple[str, ...]) -> bool:
         """Judge every entity now; returns True when every status value is shown.
@@ -202,24 +217,20 @@ class Judge:
         misses, reading = self._status.judge(states, status)
         setting_misses, _ = self._settings.judge(states, settings)
         misses += setting_misses
+        rssi = Expected(float(self._radio.rssi), 0, "dBm")
         misses += [
-            (entity_id, expected)
-            for entity_id in self._rssi
-            if not agrees(
-                states[entity_id], expected := Expected(float(self._radio.rssi), 0, "dBm")
-            )
+            (entity_id, rssi) for entity_id in self._rssi if not agrees(states[entity_id], rssi)
         ]
-        for entity_id, expected in misses:
-            shown = states[entity_id]
-            self.wrong.append(
-                WrongValue(
-                    poll,
-                    entity_id,
-                    _show(shown, expected),
-                    _describe(expected),
-                    faults,
-                )
-            )
+        found = [
+            (entity_id, _show(states[entity_id], expected), _describe(expected))
+            for entity_id, expected in misses
+        ]
+        self._derived.arrived(status)
+        found += [
+            (entity_id, _show(states[entity_id], Expected(None)), allowed)
+            for entity_id, allowed in self._derived.judge(states, self._settings.current_settings)
+        ]
+        self.wrong += [WrongValue(poll, *wrong, faults) for wrong in found]
         healthy = reading is not None
         for entity_id, state in states.items():
             self.states_compared += 1
@@ -234,6 +245,10 @@ class Judge:
             if entity_id in self._status.entities:
                 healthy = False
         return healthy
+
+    def energy_counted(self) -> dict[str, tuple[float, float]]:
+        """Return, per energy counter, the Wh it showed last and what went through since."""
+        return self._derived.energy_counted()
 
     def switch_contradicts(self, key: str, actual: bool) -> str | None:
         """Return what the switch `key` shows if that contradicts the unit's `actual` state."""

@@ -53,6 +53,8 @@ class SoakReport:
     loop_errors: list[str] = field(default_factory=list)
     leaks: dict[str, list[str]] = field(default_factory=dict)
     requests_after_unload: int = 0
+    # Per energy counter: the Wh it showed last, and the Wh that went through the terminals.
+    energy: dict[str, tuple[float, float]] = field(default_factory=dict)
     # The integration's log lines around the first finding of each kind.
     evidence: dict[str, list[str]] = field(default_factory=dict)
 
@@ -135,6 +137,12 @@ def format_report(report: SoakReport) -> str:
         f"{len(report.switch_contradictions)}"
     )
     lines += [f"  {c}" for c in report.switch_contradictions[:_SHOWN]]
+    lines += [
+        f"{key}: counted {counted / 1000:.3f} kWh of {through / 1000:.3f} kWh through the "
+        f"terminals ({counted / through:.1%}; what flowed while no reading came is not counted)"
+        for key, (counted, through) in sorted(report.energy.items())
+        if through > 0
+    ]
     lines.append(f"polls each entity was unavailable / unknown (of {report.polls}):")
     lines += _entity_lines(report)
     lines.append("recovery after each fault, in polls until every status value was shown again:")

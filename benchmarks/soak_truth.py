@@ -54,6 +54,9 @@ class StatusTruth:
     discharge_mos: bool
     alarm_bits: int
     state: str
+    # Energy through the terminals since the simulation began, Wh.
+    charged_wh: float
+    discharged_wh: float
 
     @classmethod
     def of(cls, unit: SimulatedUnit, at: float) -> StatusTruth:
@@ -77,6 +80,8 @@ class StatusTruth:
             discharge_mos=battery.discharge_mos,
             alarm_bits=battery.alarm_bits,
             state=_STATES[state_of(battery)],
+            charged_wh=battery.charged_wh,
+            discharged_wh=battery.discharged_wh,
         )
 
 
