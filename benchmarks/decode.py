@@ -14,6 +14,12 @@ derives in a separate ``_add_missing_values`` pass, which the headline ratio lea
 (in aiobmsble's favour) and which is printed on its own line for reference. A second pair of
 lines shows both sides without the CRC check.
 
+The A5 line: one whole reading of a 16-cell unit in the legacy A5 protocol (the seven
+replies, 22 frames of 13 bytes, the cell reply with room for 48 cells as real units send
+it) fed through the reassembler in the notifications a module delivers, each checksum
+checked, then decoded and derived like the D2 frame. No peer decodes A5, so its ratio is
+to our own D2 frame in the same run.
+
 Run: .venv/bin/python benchmarks/decode.py  (needs aiobmsble, see requirements.txt)
 """
 
@@ -52,6 +58,48 @@ def _ours() -> tuple[Bench, Bench]:
     return (lambda: with_derived(decode_status(wire))), (
         lambda: with_derived(decode_status(checked))
     )
+
+
+def _a5_frame(command: int, data: list[int]) -> bytes:
+    body = bytes([0xA5, 0x01, command, 0x08, *data, *([0] * (8 - len(data)))])
+    return body + bytes([sum(body) & 0xFF])
+
+
+def _a5_reading() -> list[bytes]:
+    """The notifications of one 16-cell A5 reading, as a Bluetooth module delivers them."""
+    cells = [3300 + 3 * cell for cell in range(16)] + [3333] * 32  # stale past cell 16
+    cell_frames = b"".join(
+        _a5_frame(
+            0x95,
+            [number + 1, *b"".join(mv.to_bytes(2) for mv in cells[3 * number : 3 * number + 3])],
+        )
+        for number in range(16)
+    )
+    return [
+        _a5_frame(0x94, [16, 4, 0, 1, 0, 0, 87, 0]),
+        _a5_frame(0x90, [0x02, 0x12, 0, 0, 0x75, 0x85, 0x03, 0x60]),
+        _a5_frame(0x93, [2, 1, 1, 0x2A, 0x00, 0x04, 0x23, 0x60]),
+        cell_frames[:200],  # 200 + 8 bytes, as the module cuts a long reply
+        cell_frames[200:],
+        _a5_frame(0x96, [1, 60, 61, 61, 62, 0, 0, 0]),
+        _a5_frame(0x97, [0b0000_0100, 0, 0, 0, 0, 0]),
+        _a5_frame(0x98, []),
+    ]
+
+
+def _ours_a5() -> Bench:
+    from custom_components.daly_bms.protocol import A5
+    from custom_components.daly_bms.protocol.a5_frames import A5FrameAssembler
+
+    notifications = [bytearray(chunk) for chunk in _a5_reading()]
+    decode = A5.decode_frames
+
+    def reading() -> Any:
+        assembler = A5FrameAssembler()
+        status = decode(frame for chunk in notifications for frame in assembler.feed(chunk))
+        return status, status.power, status.stored_energy
+
+    return reading
 
 
 def _aiobmsble() -> tuple[Bench, Bench, Bench]:
@@ -128,6 +176,10 @@ def _per_frame_us(benches: dict[str, Bench], seconds: float = 6.0) -> dict[str, 
 def main() -> None:
     """Time both decoders and print the ratio last."""
     ours, ours_no_crc = _ours()
+    ours_a5 = _ours_a5()
+    a5_status = ours_a5()[0]
+    if len(a5_status.cell_voltages) != 16 or a5_status.current != -8.5:
+        raise SystemExit("the A5 reading did not decode as built")
     theirs, theirs_derived, theirs_no_crc = _aiobmsble()
     status = ours()[0]
     peer = theirs()
@@ -147,6 +199,7 @@ def main() -> None:
             "theirs_derived": theirs_derived,
             "ours_no_crc": ours_no_crc,
             "theirs_no_crc": theirs_no_crc,
+            "ours_a5": ours_a5,
         }
     )
     ours_us, theirs_us, derived_us = us["ours"], us["theirs"], us["theirs_derived"]
@@ -157,6 +210,10 @@ def main() -> None:
     print(f"aiobmsble CRC + decode + derived      {derived_us:8.2f} us/frame")
     print(f"daly_bms  decode + derived, no CRC    {ours_no_crc_us:8.2f} us/frame")
     print(f"aiobmsble decode, no CRC              {theirs_no_crc_us:8.2f} us/frame")
+    a5_us = us["ours_a5"]
+    print("daly_bms  A5 reading (22 frames, reassembled, checksums, decode + derived)")
+    print(f"          16 cells                    {a5_us:8.2f} us/reading")
+    print(f"a5_reading_vs_d2_frame: {a5_us / ours_us:.2f}")
     print(f"no-CRC ratio: {theirs_no_crc_us / ours_no_crc_us:.2f}")
     print(f"speedup_vs_aiobmsble: {theirs_us / ours_us:.2f}")
 

@@ -385,7 +385,8 @@ def waiting_card(auto_confirm: bool) -> Card:
         "type": "markdown",
         "title": "Looking for batteries",
         "content": (
-            "A simulated Bluetooth proxy is advertising three simulated Daly BMS units "
-            f"(two `DL-` packs of one bank and a `JHB-`). {next_step}"
+            "A simulated Bluetooth proxy is advertising four simulated Daly BMS units "
+            "(two `DL-` packs of one bank, a `JHB-` and an older A5 unit renamed "
+            f"*Shed battery*). {next_step}"
         ),
     }

@@ -7,6 +7,7 @@ air side (a bleak backend, connection slots, radio faults) is in ``simulator.rad
 
 from __future__ import annotations
 
+from .a5 import A5Quirks
 from .battery import BALANCE_CURRENT_A, Battery
 from .bms import Bms
 from .charger import ChargeController, Stage
@@ -37,6 +38,7 @@ __all__ = [
     "JHB_COMPANY_ID",
     "MAX_STEP_S",
     "SLEEP_NEVER",
+    "A5Quirks",
     "AlarmBit",
     "Battery",
     "Bms",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from enum import StrEnum
 
+from .a5 import A5Firmware, A5Quirks
 from .bms import Bms
 from .frames import (
     READ,
@@ -57,6 +58,7 @@ class Dialect(StrEnum):
 
     D2 = "d2"
     P81 = "p81"
+    A5 = "a5"
 
 
 class Firmware:
@@ -83,6 +85,7 @@ class Firmware:
         reports_versions: bool = True,
         reports_settings: bool = True,
         ignores_writes: bool | Collection[int] = False,
+        a5_quirks: A5Quirks | None = None,
     ) -> None:
         """Build the firmware; ValueError when ``versions`` do not fit the dialect's block."""
         self.bms = bms
@@ -96,6 +99,8 @@ class Firmware:
         self.p81_settings = P81SettingsBlock(bms)
         self.heartbeat = 0
         self.requests_answered = 0
+        # The legacy protocol has no registers on the wire; it reads the same truth.
+        self.a5 = A5Firmware(bms, a5_quirks) if self.dialect is Dialect.A5 else None
 
     @property
     def settings(self) -> Settings:
@@ -137,6 +142,9 @@ class Firmware:
 
     def impossible_readings(self) -> list[dict[int, int]]:
         """Status readings no healthy unit reports, in this dialect's addresses."""
+        if self.a5 is not None:
+            # A5 has no registers on the wire to put them in.
+            return []
         layout = D2_LAYOUT if self.dialect is Dialect.D2 else P81_LAYOUT
         return impossible_readings(layout, cells=self.bms.battery.cell_count)
 
@@ -149,10 +157,13 @@ class Firmware:
         A read reports ``forced_registers`` (register: raw value, in this dialect's
         addresses) instead of the true values: a broken probe or lead, in a valid frame.
         """
-        request = parse_request(frame)
-        if request is None or request.address != self.request_address:
-            return None
-        reply = self._dispatch(request, forced_registers or {})
+        if self.a5 is not None:
+            reply = self.a5.handle_request(frame)
+        else:
+            request = parse_request(frame)
+            if request is None or request.address != self.request_address:
+                return None
+            reply = self._dispatch(request, forced_registers or {})
         if reply is not None:
             self.requests_answered += 1
         return reply

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from .a5 import A5Quirks
 from .battery import Battery, default_temperature_sensors
 from .bms import Bms
 from .chemistry import Chemistry
@@ -54,6 +55,7 @@ class SimulatedUnit:
         reports_versions: bool = True,
         reports_settings: bool = True,
         ignores_writes: bool | Collection[int] = False,
+        a5_quirks: A5Quirks | None = None,
     ) -> None:
         """Build the unit; the firmware options are those of Firmware.
 
@@ -101,6 +103,7 @@ class SimulatedUnit:
             reports_versions=reports_versions,
             reports_settings=reports_settings,
             ignores_writes=ignores_writes,
+            a5_quirks=a5_quirks,
         )
         self.manufacturer_data = manufacturer_data(name, self.address, manufacturer_id)
         self.service_uuids = [FFF0_SERVICE_UUID] if advertise_service_uuid else []

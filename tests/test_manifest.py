@@ -13,6 +13,8 @@ from homeassistant.components.bluetooth.match import IntegrationMatcher
 from homeassistant.loader import BluetoothMatcher
 import pytest
 
+from custom_components.daly_bms.product import looks_like_daly
+
 MANIFEST_PATH = Path(__file__).parents[1] / "custom_components" / "daly_bms" / "manifest.json"
 MANIFEST = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
@@ -80,7 +82,15 @@ def _matched(service_info: BluetoothServiceInfoBleak) -> set[str]:
                 _service_info("BT270-2", manufacturer_data={company: b"\x16" + bytes(6) + b"DL"}),
                 id=f"renamed-unit-company-{company:#06x}",
             )
-            for company in (0x0102, 0x0104, 0x0302, 0x0303, 0x0402)
+            for company in (0x0102, 0x0104, 0x0106, 0x0302, 0x0303, 0x0402)
+        ),
+        pytest.param(
+            # A real unit that advertised no name at all (a public report).
+            _service_info(
+                "D1:1A:04:01:59:94",
+                manufacturer_data={0x0106: bytes.fromhex("00 d1 1a 04 01 59 94 44 4c")},
+            ),
+            id="nameless-unit-company-0x0106",
         ),
         pytest.param(_service_info("BT270-2", service_uuids=[FFF0]), id="renamed-unit-fff0"),
     ],
@@ -88,6 +98,39 @@ def _matched(service_info: BluetoothServiceInfoBleak) -> set[str]:
 def test_daly_advertisements_match(service_info: BluetoothServiceInfoBleak) -> None:
     """Each advertisement form in the protocol notes leads to discovery."""
     assert _matched(service_info) == {"daly_bms"}
+    # ...and the config flow's own check lets it through to the user.
+    assert looks_like_daly(service_info)
+
+
+@pytest.mark.parametrize(
+    "service_info",
+    [
+        pytest.param(
+            _service_info(
+                "T-Sensor 21",
+                manufacturer_data={0x0102: bytes.fromhex("00 00 c0 ff ee 00 00 03 e8 0b 01")},
+                service_uuids=[FFF0],
+            ),
+            id="thermometer-fff0-and-company-0x0102",
+        ),
+        pytest.param(
+            _service_info("Tracker", manufacturer_data={0x0402: bytes.fromhex("0201060aff")}),
+            id="bare-company-id-other-payload",
+        ),
+        pytest.param(
+            _service_info(
+                "Lamp", manufacturer_data={0x004C: b"\x02\x15" + bytes(21)}, service_uuids=[FFF0]
+            ),
+            id="fff0-with-other-companys-data",
+        ),
+    ],
+)
+def test_matched_devices_that_say_they_are_not_daly(
+    service_info: BluetoothServiceInfoBleak,
+) -> None:
+    """The broad matchers catch these; their maker data tells the flow they are not Daly."""
+    assert _matched(service_info) == {"daly_bms"}
+    assert not looks_like_daly(service_info)
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,8 @@ from .protocol import (
     NOTIFY_UUID,
     WRITE_UUID,
     DalyNotSupportedError,
+    Dialect,
+    dialect_spec,
 )
 from .slots import UnitSlots, async_register_check
 
@@ -84,11 +86,11 @@ def _has_daly_characteristics(bleak_client: BleakClient) -> bool:
 
 async def async_probe(
     hass: HomeAssistant, service_info: bluetooth.BluetoothServiceInfoBleak
-) -> str | None:
+) -> Dialect | str:
     """Connect, check the unit answers like a Daly BMS and read its versions, disconnect.
 
-    Returns None on success, otherwise the translation key of the form error. Nothing
-    is written to the unit.
+    Returns the dialect the unit answered in, otherwise the translation key of the form
+    error. Nothing is written to the unit.
     """
     address = service_info.address
     # The check takes its turn for a proxy slot like the units' readings, and hears at once
@@ -102,7 +104,7 @@ async def async_probe(
 
 async def _async_probe_on_turn(
     hass: HomeAssistant, service_info: bluetooth.BluetoothServiceInfoBleak, turn: UnitSlots
-) -> str | None:
+) -> Dialect | str:
     address = service_info.address
     try:
         await turn.async_acquire()
@@ -132,7 +134,7 @@ async def _async_probe_on_turn(
         # A failing disconnect must not turn a finished check into "Unknown error".
         await async_disconnect(bleak_client, address)
     _LOGGER.debug("%s answers in the %s dialect: %s", address, dialect, info)
-    return None
+    return dialect
 
 
 class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -146,6 +148,7 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing discovered."""
         self._discovery: bluetooth.BluetoothServiceInfoBleak | None = None
         self._choices: dict[str, bluetooth.BluetoothServiceInfoBleak] = {}
+        self._dialect: Dialect | None = None
 
     @staticmethod
     @callback
@@ -163,6 +166,10 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Handle a unit found by the manifest's Bluetooth matchers."""
         await self.async_set_unique_id(format_mac(discovery_info.address))
         self._abort_if_unique_id_configured()
+        if not looks_like_daly(discovery_info):
+            # Matched only by the shared FFF0 service or a company id, with maker data that
+            # is not Daly's: another device, never shown to the user.
+            return self.async_abort(reason=NOT_DALY)
         self._discovery = discovery_info
         self.context["title_placeholders"] = {"name": advertised_title(discovery_info)}
         return await self.async_step_bluetooth_confirm()
@@ -175,9 +182,10 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
         discovery = self._discovery
         errors: dict[str, str] = {}
         if user_input is not None:
-            if (error := await async_probe(self.hass, discovery)) is None:
-                return self._async_create(discovery)
-            errors["base"] = error
+            found = await async_probe(self.hass, discovery)
+            if isinstance(found, Dialect):
+                return await self._async_found(discovery, found)
+            errors["base"] = found
         self._set_confirm_only()
         return self.async_show_form(
             step_id="bluetooth_confirm",
@@ -220,9 +228,10 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(format_mac(address), raise_on_progress=False)
             self._abort_if_unique_id_configured()
             discovery = self._choices[address]
-            if (error := await async_probe(self.hass, discovery)) is None:
-                return self._async_create(discovery)
-            errors["base"] = error
+            found = await async_probe(self.hass, discovery)
+            if isinstance(found, Dialect):
+                return await self._async_found(discovery, found)
+            errors["base"] = found
 
         configured = self._async_current_ids(include_ignore=False)
         self._choices = {
@@ -237,6 +246,29 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="unit",
             data_schema=vol.Schema({vol.Required(CONF_ADDRESS): vol.In(titles)}),
             errors=errors,
+        )
+
+    async def _async_found(
+        self, discovery: bluetooth.BluetoothServiceInfoBleak, dialect: Dialect
+    ) -> ConfigFlowResult:
+        self._discovery = discovery
+        self._dialect = dialect
+        return await self.async_step_found()
+
+    async def async_step_found(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Say which protocol the unit answered in before adding it."""
+        assert self._discovery is not None
+        assert self._dialect is not None
+        discovery = self._discovery
+        if user_input is not None:
+            return self._async_create(discovery)
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="found",
+            description_placeholders={
+                "name": advertised_title(discovery),
+                "protocol": dialect_spec(self._dialect).label,
+            },
         )
 
     @callback
@@ -285,7 +317,8 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
             return None if coordinator.last_update_success else CANNOT_CONNECT
         if info is None:
             return NO_CONNECTION_SLOT
-        return await async_probe(self.hass, info)
+        found = await async_probe(self.hass, info)
+        return None if isinstance(found, Dialect) else found
 
 
 class DalyOptionsFlow(OptionsFlowWithReload):
@@ -329,7 +362,10 @@ class DalyOptionsFlow(OptionsFlowWithReload):
             ),
         }
         return self.async_show_form(
-            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, current)
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, current),
+            # Several units look alike in the dialog; say which one these options are for.
+            description_placeholders={"name": self.config_entry.title},
         )
 
 

@@ -12,7 +12,7 @@ from .protocol import SERVICE_UUID
 
 # Bluetooth company ids seen on Daly and 100balance units, and the names they advertise.
 # The manifest's Bluetooth matchers list the same.
-MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0302, 0x0303, 0x0402})
+MANUFACTURER_IDS: Final = frozenset({0x0102, 0x0104, 0x0106, 0x0302, 0x0303, 0x0402})
 _DALY_NAME: Final = "DL-"
 # 100balance sells the same hardware under its own name; its units advertise JHB.
 _HUNDRED_BALANCE_NAME: Final = "JHB-"
@@ -51,12 +51,19 @@ def product_line(name: str | None, manufacturer_data: Mapping[int, bytes]) -> Pr
 
 
 def looks_like_daly(service_info: BluetoothServiceInfoBleak) -> bool:
-    """Return True for advertisements in any form a Daly or 100balance unit uses."""
-    return (
-        names_itself_daly(service_info)
-        or not MANUFACTURER_IDS.isdisjoint(service_info.manufacturer_data)
-        or SERVICE_UUID in service_info.service_uuids
-    )
+    """Return True for advertisements in any form a Daly or 100balance unit uses.
+
+    The company ids are not Bluetooth SIG assignments and FFF0 is a common service, so a
+    match on either alone is not trusted when the advertisement says otherwise: a Daly unit
+    that sends maker data ends it with DL or JHB, so maker data of another shape belongs to
+    another device. A unit that sends no maker data at all (renamed units, older modules
+    speaking A5) cannot be told apart before connecting; the connection check decides.
+    """
+    if names_itself_daly(service_info):
+        return True
+    if service_info.manufacturer_data:
+        return False
+    return SERVICE_UUID in service_info.service_uuids
 
 
 def names_itself_daly(service_info: BluetoothServiceInfoBleak) -> bool:

@@ -209,7 +209,8 @@ MILLIVOLTS = _Shown(
 )
 AMPERES = _Shown(SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 1)
 CELSIUS = _Shown(SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, 0)
-SECONDS = _Shown(SensorDeviceClass.DURATION, UnitOfTime.SECONDS)
+# Whole seconds: the register holds no fraction (shown "3,600 s", not "3,600.00 s").
+SECONDS = _Shown(SensorDeviceClass.DURATION, UnitOfTime.SECONDS, 0)
 BATTERY_TYPES = _Shown(SensorDeviceClass.ENUM, options=[kind.value for kind in BatteryType])
 
 

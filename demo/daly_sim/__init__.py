@@ -61,9 +61,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     auto_confirm: bool = conf[CONF_AUTO_CONFIRM]
 
     clock = RealtimeClock(speed)
-    proxy = SimulatedBluetoothProxy(hass, source=PROXY_SOURCE, name=PROXY_NAME)
+    units = build_units(clock)
+    # One slot per unit (an ESPHome proxy can be given more than its default 3), so that
+    # every unit stays connected as a freshly added entry does.
+    proxy = SimulatedBluetoothProxy(
+        hass, source=PROXY_SOURCE, name=PROXY_NAME, connection_slots=len(units)
+    )
     proxy.async_start()
-    for demo_unit in build_units(clock):
+    for demo_unit in units:
         proxy.add_unit(demo_unit.unit, rssi=demo_unit.rssi, latency=demo_unit.latency)
         _LOGGER.info("Simulating %s at %s", demo_unit.unit.name, demo_unit.unit.address)
     proxy.async_start_advertising(ADVERTISING_INTERVAL_S)

@@ -13,6 +13,8 @@ _LOGGER = logging.getLogger(__name__)
 
 BMS_DOMAIN = "daly_bms"
 CONFIRM_STEP = "bluetooth_confirm"
+# After the check the flow says which protocol the unit answered in and asks once more.
+FOUND_STEP = "found"
 # A unit can be busy (one central at a time) or the proxy short of slots for a while:
 # the flow then shows its form again, and the same answer is tried once more later.
 RETRY_AFTER_S = 15.0
@@ -68,6 +70,8 @@ class FlowConfirmer:
         title = flow.get("context", {}).get("title_placeholders", {}).get("name", flow_id)
         try:
             result = await flows.async_configure(flow_id, {})
+            if result["type"] is FlowResultType.FORM and result.get("step_id") == FOUND_STEP:
+                result = await flows.async_configure(flow_id, {})
         except UnknownFlow:
             return
         if result["type"] is FlowResultType.CREATE_ENTRY:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.energy import data as energy_data
 from homeassistant.components.lovelace.const import LOVELACE_DATA
@@ -28,16 +30,26 @@ from demo.units import (
     DALY_ADDRESS,
     HUNDRED_BALANCE_ADDRESS,
     SECOND_DALY_ADDRESS,
+    SHED_ADDRESS,
 )
 
 UNIT_ADDRESSES = sorted(
-    format_mac(address) for address in (DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS)
+    format_mac(address)
+    for address in (DALY_ADDRESS, SECOND_DALY_ADDRESS, HUNDRED_BALANCE_ADDRESS, SHED_ADDRESS)
 )
 
 
 @pytest.fixture(autouse=True)
 def _custom_integrations(enable_custom_integrations: None, no_connect_backoff: None) -> None:
     """Let Home Assistant load daly_bms; retry failed connections without sleeping."""
+
+
+@pytest.fixture(autouse=True)
+def _short_request_timeout() -> Generator[None]:
+    """Give up on a silent request after 0.2 s: the shed's A5 unit is found after D2 and
+    p81 went unanswered, which takes seconds per request at the real timeout."""
+    with patch("custom_components.daly_bms.link.REQUEST_TIMEOUT", 0.2):
+        yield
 
 
 async def _dashboard_store(hass: HomeAssistant) -> LovelaceStorage:
@@ -102,6 +114,7 @@ async def test_auto_confirm_adds_the_batteries_and_the_bank_and_fills_the_dashbo
         "DL-C",
         "DL-C",
         "JHB-",
+        "Shed",
     ]
     for section in sections:
         entity_ids = _section_entities(section)
@@ -143,7 +156,10 @@ async def test_without_auto_confirm_the_batteries_wait_in_discovered(
     assert cards[0]["type"] == "markdown"
     assert "Discovered" in cards[0]["content"]
 
-    # Confirming one by hand, as the UI's "Add" does, brings its section in.
+    # Confirming one by hand, as the UI's "Add" does, brings its section in: once to check
+    # the unit, once more where the flow says which protocol it answered in.
+    found = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert found["step_id"] == "found"
     await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
     await _settle(hass)
     config = await store.async_load(False)
@@ -164,7 +180,7 @@ async def test_every_battery_goes_into_the_energy_dashboard_once(
     manager = await energy_data.async_get_manager(hass)
     assert manager.data is not None
     sources = manager.data["energy_sources"]
-    assert [source["type"] for source in sources] == ["battery"] * 3
+    assert [source["type"] for source in sources] == ["battery"] * 4
     for source in sources:
         discharged = hass.states.get(source["stat_energy_from"])  # type: ignore[typeddict-item]
         charged = hass.states.get(source["stat_energy_to"])  # type: ignore[typeddict-item]

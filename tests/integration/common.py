@@ -23,6 +23,9 @@ from simulator.unit import SimulatedUnit
 
 DOMAIN = "daly_bms"
 READ = 0x03
+A5_START = 0xA5
+# A5 commands that only read: rated values, then the status replies 0x90-0x98.
+A5_READS = frozenset({0x50, *range(0x90, 0x99)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,4 +123,21 @@ async def advance(hass: HomeAssistant, seconds: float) -> None:
 
 def writes(radio: RadioUnit) -> list[bytes]:
     """Return every request sent to the unit that was not a read."""
-    return [request for request in radio.requests if request[1] != READ]
+    return [request for request in radio.requests if not _is_read(request)]
+
+
+def _is_read(request: bytes) -> bool:
+    if request[0] == A5_START:
+        return request[2] in A5_READS
+    return request[1] == READ
+
+
+async def confirm_found(
+    hass: HomeAssistant, result: ConfigFlowResult, protocol: str = "D2"
+) -> ConfigFlowResult:
+    """Answer the step that says which protocol the unit answered in; return what follows."""
+    assert result["type"] is FlowResultType.FORM, result
+    assert result["step_id"] == "found"
+    assert result["description_placeholders"] is not None
+    assert result["description_placeholders"]["protocol"] == protocol
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {})

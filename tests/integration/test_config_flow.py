@@ -16,7 +16,15 @@ from simulator.foreign import ForeignDevice
 from simulator.radio import RadioUnit
 from tests.ha_bluetooth import SlotHolders
 
-from .common import DOMAIN, mock_entry, setup_entry, start_unit_flow, unit_device, writes
+from .common import (
+    DOMAIN,
+    confirm_found,
+    mock_entry,
+    setup_entry,
+    start_unit_flow,
+    unit_device,
+    writes,
+)
 
 FFF0 = "0000fff0-0000-1000-8000-00805f9b34fb"
 ATTEMPTS = 3  # connection attempts the integration makes per try
@@ -53,6 +61,7 @@ async def test_discovery_confirm_creates_entry(
     }
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -92,6 +101,7 @@ async def test_100balance_unit_renamed_in_the_app_stays_100balance(
         "model": "100balance Balance BMS",
     }
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result, "p81")
     await hass.async_block_till_done(wait_background_tasks=True)
     device = unit_device(hass, result["result"], radio)
     assert device.manufacturer == "100balance"
@@ -122,6 +132,7 @@ async def test_confirm_when_unit_refuses_then_accepts(
     assert result["errors"] == {"base": "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -139,19 +150,25 @@ async def test_confirm_when_unit_sleeps(
 
     radio.unit.wake()
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_confirm_silent_non_daly_device(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
-    """A device found only by its FFF0 service that never answers is not a Daly."""
+    """A device found only by its FFF0 service that never answers is not a Daly.
+
+    Renamed units and older modules may advertise FFF0 alone, so it is offered; the
+    connection check decides.
+    """
     device = ForeignDevice(name="BT-Thermo", address="C0:FF:EE:00:00:01", service_uuids=[FFF0])
     radio = simulated_proxy.add_unit(device)
     simulated_proxy.async_advertise(radio)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "bluetooth_confirm"
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "not_daly"}
@@ -173,6 +190,7 @@ async def test_confirm_when_no_proxy_slot_is_free(
 
     await others.release()
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -206,6 +224,7 @@ async def test_user_step_lists_units_not_yet_configured(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": wanted.address}
     )
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "JHB-50181201A494"
     assert result["result"].unique_id == format_mac(wanted.address)
@@ -248,6 +267,9 @@ async def test_options_change_poll_interval_and_connection_mode(
     schema = result["data_schema"].schema
     defaults = {str(key): key.description["suggested_value"] for key in schema}
     assert defaults == {"poll_interval": 10, "connection_mode": "persistent"}
+    # The dialog names the unit it configures.
+    assert entry.title
+    assert result["description_placeholders"] == {"name": entry.title}
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"poll_interval": 30, "connection_mode": "per_poll"}
@@ -350,6 +372,55 @@ async def test_reconfigure_a_running_unit_that_sleeps(
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+# A thermometer seen near batteries: it offers the FFF0 service and sends its readings as maker
+# data under company id 0x0102, which Daly units use too (the id is not a SIG assignment).
+THERMOMETER_DATA = {0x0102: bytes.fromhex("00 00 c0 ff ee 00 00 03 e8 0b 01 6e 02 3c")}
+
+
+async def test_discovery_of_a_renamed_daly_is_shown(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    """A unit renamed in the app still ends its maker data with DL: it is offered."""
+    radio = add_simulated_unit(name="BT270-2")
+    assert radio.unit.manufacturer_data[0x0302].endswith(b"DL")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "bluetooth_confirm"
+    assert flow["context"]["title_placeholders"] == {"name": "BT270-2"}
+
+
+async def test_discovery_of_a_device_with_foreign_maker_data_is_never_shown(
+    hass: HomeAssistant,
+    simulated_proxy: SimulatedBluetoothProxy,
+    add_simulated_unit: Callable[..., RadioUnit],
+) -> None:
+    """FFF0 plus maker data of another shape under a Daly company id: not a Daly.
+
+    Home Assistant's matchers start a flow for it, which ends before the user sees it, and
+    the pick list leaves it out; nothing connects to it.
+    """
+    device = ForeignDevice(
+        name="T-Sensor 21",
+        address="C0:FF:EE:00:00:03",
+        service_uuids=[FFF0],
+        manufacturer_data=THERMOMETER_DATA,
+    )
+    radio = simulated_proxy.add_unit(device)
+    simulated_proxy.async_advertise(radio)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+    result = await _discovery_flow(hass, radio)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_daly"
+
+    daly = add_simulated_unit(name="BT270-2")
+    result = await start_unit_flow(hass)
+    assert set(result["data_schema"].schema["address"].container) == {daly.address}
+    assert radio.requests == []
+
+
 async def test_confirm_device_without_daly_characteristics(
     hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy
 ) -> None:
@@ -377,6 +448,7 @@ async def test_unit_without_a_name_is_titled_by_its_address(
     simulated_proxy.async_advertise(radio)
     result = await _discovery_flow(hass, radio)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "40:17:10:01:5C:9B"
 
@@ -412,5 +484,6 @@ async def test_unit_that_keeps_its_versions_to_itself_can_be_added(
     )
     result = await _discovery_flow(hass, radio)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await confirm_found(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert any(request[2:4] == b"\x00\xa9" for request in radio.requests)

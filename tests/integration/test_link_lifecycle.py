@@ -29,7 +29,7 @@ import pytest
 from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
 
-from .common import DOMAIN, advance, setup_entry, state, writes
+from .common import DOMAIN, advance, confirm_found, setup_entry, state, writes
 
 CHARGE_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")
 STATUS_READ = (0xD2, 0x03, 0x00, 0x00)
@@ -275,6 +275,7 @@ async def test_flow_check_survives_a_failing_disconnect(
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == SOURCE_BLUETOOTH
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await confirm_found(hass, result)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert radio.faults.fired[FaultKind.DISCONNECT_ERROR] > 0

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 
+from simulator.a5 import A5Quirks
 from simulator.radio import RadioUnit
 
 from .common import advance, entity_id, setup_entry, state, unique_id, value
@@ -196,6 +197,10 @@ async def test_settings_and_signal_are_disabled_diagnostics(
     assert value(hass, "sensor", radio, "rated_capacity") == 230.0
     assert state(hass, "sensor", radio, "battery_type").state == "lifepo4"
     assert value(hass, "sensor", radio, "sleep_time") == 3600
+    # Whole seconds on screen: "3,600 s", not "3,600.00 s".
+    sleep_time = registry.async_get(entity_id(hass, "sensor", radio, "sleep_time"))
+    assert sleep_time is not None
+    assert sleep_time.options["sensor"]["suggested_display_precision"] == 0
     limit = radio.unit.settings.limits.cell_overvoltage[1]
     assert value(hass, "sensor", radio, "cell_overvoltage_alarm") == pytest.approx(limit, abs=6e-4)
     assert value(hass, "sensor", radio, "rssi") == radio.rssi
@@ -236,11 +241,26 @@ async def test_p81_unit_shows_its_readings_and_mos_switches(
     assert state(hass, "sensor", radio, "state").state == "discharging"
 
 
-async def test_p81_unit_is_not_probed_in_d2_on_every_connection(
-    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+@pytest.mark.parametrize(
+    ("unit_options", "asked_with"),
+    [
+        ({"name": "JHB-50181201A494", "dialect": "p81"}, b"\x81"),
+        # An A5 module that answers the RS485 host address only: A5 at 0x40 straight away.
+        (
+            {"name": "Akku-2", "dialect": "a5", "a5_quirks": A5Quirks(frozenset({0x40}))},
+            b"\xa5\x40",
+        ),
+    ],
+    ids=["p81", "a5"],
+)
+async def test_unit_is_not_probed_in_d2_on_every_connection(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    unit_options: dict[str, object],
+    asked_with: bytes,
 ) -> None:
-    """Once a unit answered p81, later connections ask in p81 straight away."""
-    radio = add_simulated_unit(name="JHB-50181201A494", dialect="p81")
+    """Once a unit answered p81 or A5, later connections ask in it straight away."""
+    radio = add_simulated_unit(**unit_options)
     await setup_entry(hass, radio, connection_mode="per_poll")
     assert radio.requests[0][0] == 0xD2  # the first connection had to find out
     first_poll_end = len(radio.requests)
@@ -248,4 +268,4 @@ async def test_p81_unit_is_not_probed_in_d2_on_every_connection(
     await advance(hass, 11)
     later = radio.requests[first_poll_end:]
     assert later
-    assert all(request[0] == 0x81 for request in later)
+    assert all(request.startswith(asked_with) for request in later)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import logging
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
@@ -17,6 +18,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.daly_bms.link import REQUEST_RETRIES
 from simulator.faults import FaultKind
@@ -104,6 +106,49 @@ async def test_unit_that_keeps_its_mos_open_gives_a_translated_error(
     assert "did not follow the command" in str(raised.value)
     assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
     assert writes(radio) == [CHARGE_ON]
+
+
+async def test_refused_write_reaches_the_user_without_an_error_of_ours(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """From the dashboard: the refusal comes back translated; the integration logs nothing.
+
+    The one line Home Assistant's websocket API writes for every failed action is core's;
+    an expected refusal adds no error, warning or traceback of the integration's own.
+    """
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio)
+    radio.unit.set_temperature(70.0)
+    client = await hass_ws_client(hass)
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": SWITCH_DOMAIN,
+            "service": SERVICE_TURN_ON,
+            "target": {ATTR_ENTITY_ID: state(hass, "switch", radio, "charge_mos").entity_id},
+        }
+    )
+    response = await client.receive_json()
+
+    assert not response["success"]
+    assert response["error"]["translation_key"] == "mos_not_followed"
+    assert response["error"]["translation_domain"] == "daly_bms"
+    ours = [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.daly_bms")
+        and (record.levelno >= logging.WARNING or record.exc_info)
+    ]
+    assert ours == []
+    assert not any(record.exc_info for record in caplog.records)
+    loud = {record.name for record in caplog.records if record.levelno >= logging.WARNING}
+    assert loud <= {"homeassistant.components.websocket_api.http.connection"}
 
 
 async def test_switch_when_the_unit_is_out_of_reach(

@@ -243,9 +243,19 @@ async def test_timeout_after_retries(sim_link: Callable[..., SimLink]) -> None:
 async def test_neither_dialect(sim_link: Callable[..., SimLink]) -> None:
     link, client = await connected(sim_link, retries=0)
     link.faults.asleep = True
-    with pytest.raises(DalyNotRecognizedError, match="neither D2 nor p81"):
+    with pytest.raises(DalyNotRecognizedError, match="neither D2 nor p81 nor A5"):
         await client.start()
-    assert link.requests == [REQUESTS["status_80"], REQUESTS["status_62"], REQUESTS["p81_block1"]]
+    # A5 from each host address in turn, three rounds.
+    a5_pack = [
+        bytes.fromhex("a5 80 90 08 0000000000000000 bd"),
+        bytes.fromhex("a5 40 90 08 0000000000000000 7d"),
+    ]
+    assert link.requests == [
+        REQUESTS["status_80"],
+        REQUESTS["status_62"],
+        REQUESTS["p81_block1"],
+        *a5_pack * 3,
+    ]
     # A failed start does not leave the subscription behind.
     assert not await link.subscribed(uuid16("fff1"))
     # "Not a Daly" is a kind of "not supported": nothing the unit can do was asked.

@@ -24,7 +24,7 @@ from .examples import EXAMPLE_A, EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK2, read_reply
 
 
 def test_every_dialect_is_registered_once_in_the_order_units_are_asked() -> None:
-    assert [spec.dialect for spec in DIALECTS] == [Dialect.D2, Dialect.P81]
+    assert [spec.dialect for spec in DIALECTS] == [Dialect.D2, Dialect.P81, Dialect.A5]
     assert {spec.dialect for spec in DIALECTS} == set(Dialect)
     for spec in DIALECTS:
         assert dialect_spec(spec.dialect) is spec

@@ -60,7 +60,7 @@ def test_jhb_units_say_jhb_and_options_apply() -> None:
         {"soc": 101.0},
         {"capacity_ah": 0.0},
         {"temperature_sensors": 9},
-        {"dialect": "a5"},
+        {"dialect": "sinowealth"},
         {"chemistry": "lead"},
     ],
 )

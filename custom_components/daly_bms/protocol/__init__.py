@@ -7,6 +7,7 @@ plausibility bounds and derived values all live here.
 
 from __future__ import annotations
 
+from .a5 import A5
 from .alarms import ALARM_NAMES, alarm_severity, most_severe, needs_attention
 from .client import DalyClient
 from .const import (
@@ -67,6 +68,7 @@ from .plausibility import BOUNDS, Bound, ReadingGuard, UnitLimits
 from .settings import NEVER_SLEEP, Setting, SettingKind
 
 __all__ = [
+    "A5",
     "ALARM_NAMES",
     "ALT_NOTIFY_UUID",
     "ALT_SERVICE_UUID",

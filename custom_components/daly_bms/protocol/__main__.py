@@ -1,15 +1,17 @@
 """Command line: decode captured frames or read a unit.
 
-    python -m custom_components.daly_bms.protocol decode HEX [HEX2]
+    python -m custom_components.daly_bms.protocol decode HEX [HEX ...]
     python -m custom_components.daly_bms.protocol decode-settings HEX
     python -m custom_components.daly_bms.protocol decode-info HEX
     python -m custom_components.daly_bms.protocol read ADDRESS
 
-``decode`` prints the status as one JSON object (HEX2 = p81 block 2), ``decode-settings``
-the settings of either dialect (the same keys; null where the dialect's map has no such
-register; ``sleep_time`` in seconds, 65535 = never), ``decode-info`` what a version reply
-says the unit is (software and hardware version, serial number, production date). Hex may contain
-spaces, dots or colons. A frame with a bad CRC or the wrong shape exits with status 2.
+``decode`` prints the status as one JSON object: from one D2 reply, p81 block 1 and block
+2, or the A5 reply frames of one reading (in any order, one argument each or back to back).
+``decode-settings`` prints the settings of any dialect (the same keys; null where the
+dialect's map has no such register; ``sleep_time`` in seconds, 65535 = never),
+``decode-info`` what a version reply says the unit is (software and hardware version,
+serial number, production date). Hex may contain spaces, dots or colons. A frame with a bad
+CRC or checksum or the wrong shape exits with status 2.
 """
 
 from __future__ import annotations
@@ -121,8 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     decode = commands.add_parser("decode", help="decode a status reply")
-    decode.add_argument("frame", help="status reply (p81: realtime block 1)")
-    decode.add_argument("block2", nargs="?", help="p81 realtime block 2")
+    decode.add_argument(
+        "frames",
+        nargs="+",
+        metavar="frame",
+        help="status reply (p81: realtime block 1, then block 2; A5: every reply frame)",
+    )
     settings = commands.add_parser("decode-settings", help="decode a settings reply")
     settings.add_argument("frame")
     info = commands.add_parser("decode-info", help="decode a version-string reply")
@@ -141,14 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     try:
-        frame = parse_hex(args.frame)
         if args.command == "decode-settings":
-            _print_json(settings_json(decode_settings(frame)))
+            _print_json(settings_json(decode_settings(parse_hex(args.frame))))
         elif args.command == "decode-info":
-            _print_json(decode_device_info(frame).identity())
+            _print_json(decode_device_info(parse_hex(args.frame)).identity())
         else:
-            block2 = None if args.block2 is None else parse_hex(args.block2)
-            _print_json(status_json(decode_status(frame, block2)))
+            first, *rest = [parse_hex(text) for text in args.frames]
+            # Whatever follows the first frame is its dialect's second part.
+            _print_json(status_json(decode_status(first, b"".join(rest) or None)))
     except DalyFrameError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_FRAME

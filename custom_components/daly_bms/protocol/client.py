@@ -20,14 +20,14 @@ from .errors import (
     DalySettingNotFollowedError,
     DalyTimeoutError,
 )
-from .frames import Frame, FrameAssembler
+from .frames import Frame
 from .memory import UnitMemory
 
 if TYPE_CHECKING:
     from bleak import BleakClient
     from bleak.backends.characteristic import BleakGATTCharacteristic
 
-    from .dialect import Matcher
+    from .dialect import Matcher, Reassembler
     from .models import Capabilities, DalyDeviceInfo, DalySettings, DalyStatus, Dialect, MosBank
     from .settings import Setting
 
@@ -74,7 +74,7 @@ class DalyClient:
         self._lock = asyncio.Lock()
         self._spec: DialectSpec | None = None
         self._asking: DialectSpec = DIALECTS[0]
-        self._assembler: FrameAssembler = self._asking.new_assembler()
+        self._assembler: Reassembler = self._asking.new_assembler()
         self._notify_char: BleakGATTCharacteristic | None = None
         self._write_char: BleakGATTCharacteristic | None = None
         self._waiter: tuple[Matcher, asyncio.Future[Frame]] | None = None
@@ -113,7 +113,7 @@ class DalyClient:
         except BaseException:
             await self.stop()
             raise
-        self._spec = spec
+        self._spec = spec.for_unit(self._memory)
         self._memory.dialect = spec.dialect
         return spec.dialect
 
@@ -279,9 +279,12 @@ class DalyClient:
             self._asking = spec
             self._assembler = spec.new_assembler()
 
-    async def _request(self, request: bytes, *, attempts: int | None = None) -> Frame:
+    async def _request(
+        self, request: bytes, *, attempts: int | None = None, matcher: Matcher | None = None
+    ) -> Frame:
         """Send ``request`` and return its answer, resending on silence."""
-        matcher = (self._spec or self._asking).reply_matcher(request)
+        if matcher is None:
+            matcher = (self._spec or self._asking).reply_matcher(request)
         loop = asyncio.get_running_loop()
         async with self._lock:
             for attempt in range(1, (attempts or self._attempts) + 1):
@@ -323,6 +326,7 @@ class DalyClient:
                     _LOGGER.debug("skipping an older reply %s", answer.raw.hex(" "))
                 answer = frame
             else:
-                _LOGGER.debug("ignoring unexpected frame %s", frame.raw.hex(" "))
+                # Not the answer, or (a reply of several frames) not all of it yet.
+                _LOGGER.debug("frame %s does not complete the answer", frame.raw.hex(" "))
         if answer is not None and waiter is not None:
             waiter[1].set_result(answer)

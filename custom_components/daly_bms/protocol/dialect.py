@@ -9,7 +9,7 @@ interface only, so a new dialect is a new module and a line in the registry.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from .const import FUNCTION_READ, FUNCTION_WRITE_MULTIPLE
@@ -45,8 +45,27 @@ type FrameInput = bytes | bytearray | Frame
 class Exchange(Protocol):
     """Send one request and return the frame that answers it (DalyTimeoutError if none)."""
 
-    async def __call__(self, request: bytes, *, attempts: int | None = None) -> Frame:
-        """`attempts`: sends before giving up (None: the client's own setting)."""
+    async def __call__(
+        self, request: bytes, *, attempts: int | None = None, matcher: Matcher | None = None
+    ) -> Frame:
+        """`attempts`: sends before giving up (None: the client's own setting).
+
+        `matcher`: what answers the request, when it is more than the dialect's
+        `reply_matcher` tells (a reply of several frames: True once all are in).
+        """
+
+
+class Reassembler(Protocol):
+    """Turns notification chunks into a dialect's checked frames."""
+
+    def __len__(self) -> int:
+        """Return the bytes held back waiting for the rest of a frame."""
+
+    def reset(self) -> None:
+        """Forget any partial frame."""
+
+    def feed(self, chunk: bytes | bytearray) -> Sequence[Frame]:
+        """Add a chunk and return the frames it completed, oldest first."""
 
 
 class DialectSpec(ABC):
@@ -58,7 +77,7 @@ class DialectSpec(ABC):
     alarms: tuple[Alarm, ...]  # by bit number
 
     @abstractmethod
-    def new_assembler(self) -> FrameAssembler:
+    def new_assembler(self) -> Reassembler:
         """Return a reassembler for this dialect's replies."""
 
     @abstractmethod
@@ -98,6 +117,10 @@ class DialectSpec(ABC):
     @abstractmethod
     def decode_device_info(self, frame: FrameInput) -> DalyDeviceInfo:
         """Decode the version-string reply."""
+
+    def for_unit(self, memory: UnitMemory) -> DialectSpec:
+        """Return this dialect as it speaks to the unit `memory` describes."""
+        return self
 
     def limits(self, settings: DalySettings | None) -> UnitLimits:
         """Return what `settings` say a reading of this dialect can be."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from .a5 import A5
 from .d2 import D2
 from .dialect import DialectSpec, Exchange, FrameInput
 from .errors import DalyFrameError
@@ -18,7 +19,7 @@ from .p81 import P81
 from .plausibility import NO_LIMITS, UnitLimits
 
 # Asked in this order when nothing is known about a unit.
-DIALECTS: Final[tuple[DialectSpec, ...]] = (D2, P81)
+DIALECTS: Final[tuple[DialectSpec, ...]] = (D2, P81, A5)
 
 _BY_DIALECT: Final = {spec.dialect: spec for spec in DIALECTS}
 # First byte of a reply -> its dialect; the earlier dialect wins should two share one.

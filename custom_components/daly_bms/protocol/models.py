@@ -16,6 +16,7 @@ class Dialect(StrEnum):
 
     D2 = "d2"
     P81 = "p81"
+    A5 = "a5"
 
 
 class BatteryState(StrEnum):
