@@ -252,10 +252,12 @@ def _bank_cards(battery: Battery) -> list[Card]:
             ("sensor", "remaining_capacity", "Remaining"),
             ("sensor", "stored_energy", "Stored energy"),
             ("sensor", "packs_available", "Packs"),
+            ("sensor", "energy_charged", "Charged"),
+            ("sensor", "energy_discharged", "Discharged"),
         ],
     )
     if totals:
-        cards.append(_full({"type": "glance", "title": "Bank", "columns": 4, "entities": totals}))
+        cards.append(_full({"type": "glance", "title": "Bank", "columns": 3, "entities": totals}))
     paralleling = _rows(entities, [("binary_sensor", "ready_to_parallel", "Ready to parallel")])
     if ready := entities.get(("binary_sensor", "ready_to_parallel")):
         paralleling += [

@@ -10,7 +10,7 @@ from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 
-from .bank_coordinator import async_setup_bank, is_bank
+from .bank_coordinator import async_remove_bank, async_setup_bank, is_bank
 from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .entity import entity_unique_id
@@ -79,3 +79,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bo
             entry, unique_id=format_mac(address), minor_version=2
         )
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> None:
+    """Delete what a removed entry left behind."""
+    if is_bank(entry):
+        await async_remove_bank(hass, entry)

@@ -184,8 +184,8 @@ def _voltage(reading: PackReading) -> float | None:
     return reading.voltage
 
 
-def _capacity(reading: PackReading) -> float | None:
-    """The pack's full capacity in Ah: its rated capacity, else what its SOC implies."""
+def pack_capacity(reading: PackReading) -> float | None:
+    """Return the pack's full capacity in Ah: its rated capacity, else what its SOC implies."""
     if reading.rated_capacity is not None and reading.rated_capacity > 0:
         return reading.rated_capacity
     if reading.remaining_capacity is not None and reading.soc:
@@ -193,8 +193,16 @@ def _capacity(reading: PackReading) -> float | None:
     return None
 
 
+def pack_energy_wh(reading: PackReading) -> float | None:
+    """Return the energy of the full pack in Wh: its capacity at its present voltage."""
+    capacity = pack_capacity(reading)
+    if capacity is None or reading.voltage is None:
+        return None
+    return capacity * reading.voltage
+
+
 def _soc_and_capacity(reading: PackReading) -> tuple[float, float] | None:
-    capacity = _capacity(reading)
+    capacity = pack_capacity(reading)
     if reading.soc is None or capacity is None:
         return None
     return reading.soc, capacity

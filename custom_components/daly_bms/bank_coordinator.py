@@ -22,12 +22,15 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .bank import PARALLEL_LIMIT_V, BankPolicy, BankSummary, Member, summarize
+from .bank_energy import BankEnergy
 from .bank_members import (
     is_bank_entry,
     loaded_coordinator,
+    member_energy,
     member_key,
     member_name,
     pack_reading,
@@ -37,11 +40,17 @@ from .bank_members import (
 )
 from .const import CONF_MEMBERS, CONF_PARALLEL_LIMIT, CONF_SUM_AVAILABLE, DOMAIN
 from .coordinator import DalyCoordinator
+from .energy import Direction
 from .protocol import MosBank
 
 type BankConfigEntry = ConfigEntry[BankCoordinator]
 
 _LOGGER = logging.getLogger(__package__)
+
+STORAGE_VERSION = 1
+# The energy totals are written at most this often while they grow, when the bank unloads,
+# and when Home Assistant stops.
+SAVE_DELAY_S = 60
 
 BANK_MODEL = "Battery bank"
 
@@ -67,6 +76,8 @@ class BankData:
     summary: BankSummary
     members: tuple[Member, ...]
     policy: BankPolicy
+    energy_charged: float  # Wh, what the packs' counters added since the bank began
+    energy_discharged: float  # Wh
 
 
 class BankCoordinator(DataUpdateCoordinator[BankData]):
@@ -88,9 +99,16 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
             parallel_limit=float(options.get(CONF_PARALLEL_LIMIT, PARALLEL_LIMIT_V)),
         )
         self._following: dict[str, tuple[DalyCoordinator, CALLBACK_TYPE]] = {}
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, storage_key(entry.entry_id)
+        )
+        self._energy = BankEnergy()
+        self._save_due = 0.0
 
     async def _async_setup(self) -> None:
-        """Start following the members."""
+        """Continue the energy totals, then start following the members."""
+        self._energy = BankEnergy.from_dict(await self._store.async_load())
+        self._energy.keep_only(self.members)
         self.config_entry.async_on_unload(
             async_dispatcher_connect(
                 self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
@@ -102,7 +120,7 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         return self._take_readings()
 
     async def async_shutdown(self) -> None:
-        """Stop following the members."""
+        """Stop following the members and keep the energy totals."""
         await super().async_shutdown()
         for _, stop in self._following.values():
             stop()
@@ -110,6 +128,7 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         # A bank that is disabled or removed has nothing to repair; setup raises them again.
         for member in self.members:
             ir.async_delete_issue(self.hass, DOMAIN, _missing_issue_id(self.config_entry, member))
+        await self._store.async_save(self._energy.as_dict())
 
     # ---------------------------------------------------------------- following members
 
@@ -179,16 +198,31 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         return None if following is None else following[0]
 
     def _take_readings(self) -> BankData:
-        """Read every member as it stands."""
+        """Read every member as it stands and count the energy its counters added."""
         members: list[Member] = []
         for member in self.members:
             coordinator = self._member_coordinator(member)
             members.append(Member(self._name(member), pack_reading(coordinator)))
+            if (counted := member_energy(coordinator)) is not None:
+                self._energy.observe(
+                    member, counted.charged_wh, counted.discharged_wh, counted.full_pack_wh
+                )
+                self._async_save_soon()
         return BankData(
             summary=summarize(members, self.policy),
             members=tuple(members),
             policy=self.policy,
+            energy_charged=self._energy.total_wh(Direction.CHARGED),
+            energy_discharged=self._energy.total_wh(Direction.DISCHARGED),
         )
+
+    @callback
+    def _async_save_soon(self) -> None:
+        now = self.hass.loop.time()
+        if now < self._save_due:
+            return  # a write is due; it takes the totals as they are by then
+        self._save_due = now + SAVE_DELAY_S
+        self._store.async_delay_save(self._energy.as_dict, SAVE_DELAY_S)
 
     @callback
     def _async_publish(self) -> None:
@@ -259,6 +293,8 @@ def bank_diagnostics(coordinator: BankCoordinator) -> dict[str, Any]:
             for key, member in zip(coordinator.members, data.members, strict=True)
         ],
         "summary": _relabel(asdict(data.summary), labels),
+        "energy_charged_wh": data.energy_charged,
+        "energy_discharged_wh": data.energy_discharged,
     }
 
 
@@ -270,6 +306,11 @@ def _relabel(value: Any, labels: dict[str, str]) -> Any:
     if isinstance(value, list | tuple):
         return [_relabel(item, labels) for item in value]
     return value
+
+
+def storage_key(entry_id: str) -> str:
+    """Return the storage key of a bank's energy totals."""
+    return f"{DOMAIN}.bank_{entry_id}"
 
 
 async def async_setup_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
@@ -291,3 +332,8 @@ async def async_setup_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
                 registry.async_update_device(device.id, via_device_id=None)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+
+
+async def async_remove_bank(hass: HomeAssistant, entry: BankConfigEntry) -> None:
+    """Delete what a removed bank kept: its energy totals."""
+    await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()

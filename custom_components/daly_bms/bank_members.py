@@ -6,6 +6,7 @@ address, so a unit whose entry is removed and set up again rejoins its bank by i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -13,9 +14,10 @@ from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .bank import PackReading
+from .bank import PackReading, pack_energy_wh
 from .const import CONF_KIND, CONF_MEMBERS, DOMAIN, KIND_BANK
 from .coordinator import DalyCoordinator
+from .data import DalyData
 
 
 def is_bank_entry(entry: ConfigEntry[Any]) -> bool:
@@ -82,7 +84,10 @@ def pack_reading(coordinator: DalyCoordinator | None) -> PackReading | None:
     """Return what an available unit reports; None while it is unavailable."""
     if coordinator is None or coordinator.data is None or not coordinator.last_update_success:
         return None
-    data = coordinator.data
+    return _reading(coordinator.data)
+
+
+def _reading(data: DalyData) -> PackReading:
     status = data.status
     return PackReading(
         voltage=status.voltage,
@@ -99,3 +104,21 @@ def pack_reading(coordinator: DalyCoordinator | None) -> PackReading | None:
         charge_mos=status.charge_mos,
         discharge_mos=status.discharge_mos,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberEnergy:
+    """A unit's energy counters, and the most its pack can move between two readings."""
+
+    charged_wh: float
+    discharged_wh: float
+    full_pack_wh: float | None
+
+
+def member_energy(coordinator: DalyCoordinator | None) -> MemberEnergy | None:
+    """Return the unit's energy counters as it last counted them (they wait while it is away)."""
+    if coordinator is None or coordinator.data is None:
+        return None
+    data = coordinator.data
+    counted = data.derived.energy
+    return MemberEnergy(counted.charged_wh, counted.discharged_wh, pack_energy_wh(_reading(data)))

@@ -23,6 +23,7 @@ from .bank import BankSummary, CellExtreme
 from .bank_coordinator import BankConfigEntry, BankData
 from .bank_entity import BankEntity, BankEntityDescription
 from .sensor_descriptions import PACK_SENSORS
+from .sensor_energy import ENERGY_SENSORS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +75,7 @@ def _alarm_attributes(summary: BankSummary) -> Mapping[str, Any]:
 # What a bank's sensor shows about itself; the rest (name, unit, device class, precision,
 # state options) is the pack sensor's of the same key: the same quantity, for the bank.
 _OWN_FIELDS = frozenset({"value_fn", "attributes_fn"})
-_PACK_SENSORS = {description.key: description for description in PACK_SENSORS}
+_PACK_SENSORS = {description.key: description for description in (*PACK_SENSORS, *ENERGY_SENSORS)}
 
 
 def _like_a_pack(
@@ -98,6 +99,9 @@ BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
     _like_a_pack("power", lambda data: data.summary.power),
     _like_a_pack("remaining_capacity", lambda data: data.summary.remaining_capacity),
     _like_a_pack("stored_energy", lambda data: data.summary.stored_energy),
+    # The packs' counters show kWh; the bank counts what they add, in Wh.
+    _like_a_pack("energy_charged", lambda data: data.energy_charged / 1000),
+    _like_a_pack("energy_discharged", lambda data: data.energy_discharged / 1000),
     _like_a_pack(
         "cell_voltage_min",
         lambda data: _cell(data.summary.lowest_cell),

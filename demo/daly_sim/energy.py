@@ -24,7 +24,7 @@ def battery_sources(hass: HomeAssistant) -> list[dict[str, Any]]:
     entries = hass.config_entries.async_entries(BMS_DOMAIN, include_disabled=False)
     for entry in sorted(entries, key=lambda entry: entry.title):
         if "address" not in entry.data:
-            continue  # a bank: it has no counters of its own
+            continue  # a bank: its counters repeat its packs', which are here already
 
         def sensor(key: str, unique_id: str | None = entry.unique_id) -> str | None:
             return registry.async_get_entity_id("sensor", BMS_DOMAIN, f"{unique_id}_{key}")

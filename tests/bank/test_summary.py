@@ -13,6 +13,7 @@ from custom_components.daly_bms.bank import (
     PackAlarm,
     PackReading,
     PackVoltage,
+    pack_energy_wh,
     summarize,
 )
 
@@ -295,3 +296,10 @@ def test_cell_extreme_unknown_when_a_pack_tells_nothing_of_its_cells() -> None:
     members = [silent, Member("b", _pack())]
     assert summarize(members, STRICT).lowest_cell is None
     assert summarize(members, PARTIAL).lowest_cell == CellExtreme("b", 3.32, 1)
+
+
+def test_full_pack_energy_from_capacity_and_voltage() -> None:
+    """280 Ah at 53.2 V is 14.9 kWh; without a voltage or a capacity it is unknown."""
+    assert pack_energy_wh(_pack()) == pytest.approx(280.0 * 53.2)
+    assert pack_energy_wh(_pack(voltage=None)) is None
+    assert pack_energy_wh(_pack(rated_capacity=None, remaining_capacity=None)) is None

@@ -175,6 +175,8 @@ def _bank() -> Battery:
             "stored_energy",
             "packs_available",
             "pack_voltage_spread",
+            "energy_charged",
+            "energy_discharged",
             "cell_voltage_min",
             "cell_voltage_max",
             "alarm",
@@ -200,6 +202,8 @@ def test_a_bank_gets_its_totals_paralleling_and_the_packs_that_hold_extremes() -
         "sensor.house_bank_remaining_capacity",
         "sensor.house_bank_stored_energy",
         "sensor.house_bank_packs_available",
+        "sensor.house_bank_energy_charged",
+        "sensor.house_bank_energy_discharged",
     ]
     paralleling = cards["Paralleling"]["entities"]
     assert paralleling[0] == {

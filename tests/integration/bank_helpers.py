@@ -74,10 +74,13 @@ async def bank_of_two(
     return BankOfTwo(north, south, north_entry, south_entry, bank)
 
 
-def bank_entry(*members: str, title: str = "House bank", **options: Any) -> MockConfigEntry:
+def bank_entry(
+    *members: str, title: str = "House bank", entry_id: str | None = None, **options: Any
+) -> MockConfigEntry:
     """Return a bank entry as the config flow creates it."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title=title,
         data={"kind": "bank"},
         options={"members": list(members), **options},
@@ -86,9 +89,11 @@ def bank_entry(*members: str, title: str = "House bank", **options: Any) -> Mock
     )
 
 
-async def setup_bank(hass: HomeAssistant, *members: str, **options: Any) -> MockConfigEntry:
+async def setup_bank(
+    hass: HomeAssistant, *members: str, entry_id: str | None = None, **options: Any
+) -> MockConfigEntry:
     """Add and set up a bank of `members`."""
-    entry = bank_entry(*members, **options)
+    entry = bank_entry(*members, entry_id=entry_id, **options)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
