@@ -109,6 +109,7 @@ def test_a_new_english_text_is_missing_everywhere_until_translated(
 ) -> None:
     """Adding to strings.json: build writes English, the report lists what to translate."""
     strings = _read(package, "strings.json")
+    assert "grid_frequency" not in strings["entity"]["sensor"], "pick a key that is not real"
     strings["entity"]["sensor"]["grid_frequency"] = {"name": "Grid frequency"}
     _write(package, "strings.json", strings)
 

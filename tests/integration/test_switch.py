@@ -21,8 +21,13 @@ import pytest
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.daly_bms.link import REQUEST_RETRIES
+from simproxy import SimulatedBluetoothProxy
+from simulator.clock import ManualClock
 from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
+from simulator.unit import SimulatedUnit
+from tests.protocol.simlink import UnitWrapper
+from tests.protocol.test_mos_write import FollowsThenFallsSilent
 
 from .common import advance, setup_entry, state, writes
 
@@ -351,3 +356,37 @@ async def test_p81_unit_switches_in_per_poll_mode(
     assert radio.unit.battery.charge_mos is False
     assert state(hass, "switch", radio, "charge_mos").state == STATE_OFF
     assert not radio.connected
+
+
+def _wrapped_unit(
+    hass: HomeAssistant,
+    proxy: SimulatedBluetoothProxy,
+    clock: ManualClock,
+    wrap: Callable[[SimulatedUnit], UnitWrapper],
+) -> RadioUnit:
+    unit = SimulatedUnit(name="DL-C0DA1B0000A1", address="C0:DA:1B:00:00:A1", clock=clock)
+    radio = proxy.add_unit(wrap(unit))
+    proxy.async_advertise(radio)
+    return radio
+
+
+async def test_an_earlier_reply_then_silence_does_not_show_the_old_state(
+    hass: HomeAssistant, simulated_proxy: SimulatedBluetoothProxy, sim_clock: ManualClock
+) -> None:
+    """The only status read after the command is answered first by the unit's earlier
+    reply (sent again), then the unit falls silent: the switch must not show the state
+    from before the command; it shows unknown until a reading settles it."""
+    radio = _wrapped_unit(
+        hass, simulated_proxy, sim_clock, lambda unit: FollowsThenFallsSilent(unit, reads=1)
+    )
+    await setup_entry(hass, radio)
+    radio.faults.inject(FaultKind.STALE)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, radio, "discharge_mos", SERVICE_TURN_OFF)
+
+    assert raised.value.translation_key == "mos_not_confirmed"
+    assert radio.faults.fired[FaultKind.STALE] == 1
+    assert radio.unit.unit.battery.discharge_mos is False  # type: ignore[attr-defined]
+    assert state(hass, "switch", radio, "discharge_mos").state == STATE_UNKNOWN
+    assert state(hass, "switch", radio, "charge_mos").state == STATE_ON

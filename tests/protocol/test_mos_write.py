@@ -13,12 +13,13 @@ import pytest
 
 from custom_components.daly_bms.protocol import (
     DalyCommandError,
+    DalySettingNotFollowedError,
     DalyTimeoutError,
     MosBank,
 )
 from simulator.faults import FaultKind
 
-from .simlink import STATUS_80, SimLink, UnitWrapper, make_unit
+from .simlink import STATUS_62, STATUS_80, SimLink, UnitWrapper, make_unit
 
 DISCHARGE_OFF = bytes.fromhex("d2 06 00 a6 00 00 7a 4a")
 
@@ -128,8 +129,9 @@ async def test_not_followed_only_when_fresh_readings_agree(
     with pytest.raises(DalyCommandError) as caught:
         await client.set_mos(MosBank.DISCHARGE, False)
     assert caught.value.status.discharge_mos is True
-    # The echo, then three readings that all show the MOS still on.
-    assert link.requests == [DISCHARGE_OFF, STATUS_80, STATUS_80, STATUS_80]
+    # The echo, a reading that may be an earlier answer sent again, then three readings
+    # that all show the MOS still on.
+    assert link.requests == [DISCHARGE_OFF, *[STATUS_80] * 4]
     await client.stop()
 
 
@@ -173,9 +175,43 @@ async def test_a_unit_that_falls_silent_while_checked_reports_the_last_reading(
     client = await link.started_client(retries=0)
     with pytest.raises(DalyTimeoutError) as caught:
         await client.set_mos(MosBank.CHARGE, False)
-    # One reading came back before the silence: it is the best known truth.
+    # One reading came back before the silence: its values stand, but one reading that
+    # shows the MOS unswitched may have left the unit before the write: that bank is unknown.
     assert caught.value.status is not None
-    assert caught.value.status.charge_mos is True
+    assert caught.value.status.voltage is not None
+    assert caught.value.status.charge_mos is None
+    assert caught.value.status.discharge_mos is True
+    await client.stop()
+
+
+class FollowsThenFallsSilent(FallsSilent):
+    """Follows MOS writes, and answers only `reads` more status reads after the write."""
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        if request[1] == 0x06:
+            self.reads_left = self.reads
+            return self.unit.handle_request(request, forced_registers=forced_registers)
+        return super().handle_request(request, forced_registers=forced_registers)
+
+
+async def test_an_earlier_reply_then_silence_leaves_the_bank_unknown(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    unit = make_unit()
+    link = sim_link(unit, model=FollowsThenFallsSilent(unit, reads=1))
+    client = await link.started_client(retries=0)
+    assert (await client.read_status()).charge_mos is True
+    # The one reading after the write: the unit's earlier answer arrives first, then the
+    # unit falls silent. The MOS did switch; the only reading the client took says it did not.
+    link.faults.inject(FaultKind.STALE)
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.CHARGE, False)
+    assert link.faults.fired[FaultKind.STALE] == 1
+    assert unit.battery.charge_mos is False
+    assert caught.value.status is not None
+    assert caught.value.status.charge_mos is not True
     await client.stop()
 
 
@@ -194,6 +230,34 @@ async def test_an_earlier_reply_sent_again_first_does_not_decide(
     await client.stop()
 
 
+async def test_an_old_answer_sent_again_does_not_confirm_the_write(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    unit = link.unit
+    client = await link.started_client(retries=0)
+    # One reading made do with 62 registers while the discharge MOS was on...
+    link.faults.inject(FaultKind.ASLEEP)
+    assert (await client.read_status()).discharge_mos is True
+    assert link.requests[-1] == STATUS_62
+    # ...then the MOS went off (the phone app, a protection).
+    assert unit.firmware.write_register(0xA6, 0)
+    assert unit.battery.discharge_mos is False
+    # The command and the next 80-register read go unheard; the 62-register read after
+    # them is answered first by the unit's old answer to it, sent again.
+    link.faults.inject(FaultKind.ASLEEP, times=2)
+    link.faults.inject(FaultKind.STALE)
+
+    with pytest.raises(DalyTimeoutError) as caught:
+        await client.set_mos(MosBank.DISCHARGE, True)
+
+    assert link.faults.fired[FaultKind.STALE] == 1
+    assert unit.battery.discharge_mos is False
+    assert caught.value.status is not None
+    assert caught.value.status.discharge_mos is False
+    await client.stop()
+
+
 async def test_a_lost_echo_then_silence_reports_the_reading_in_between(
     sim_link: Callable[..., SimLink],
 ) -> None:
@@ -203,6 +267,32 @@ async def test_a_lost_echo_then_silence_reports_the_reading_in_between(
     link.faults.inject(FaultKind.DROP)  # the echo
     with pytest.raises(DalyTimeoutError) as caught:
         await client.set_mos(MosBank.CHARGE, False)
+    # The reading in between stands, but as the first answer after the write it may be
+    # one from before it sent again: it does not say where the charge MOS is.
     assert caught.value.status is not None
-    assert caught.value.status.charge_mos is True
+    assert caught.value.status.voltage is not None
+    assert caught.value.status.charge_mos is None
+    await client.stop()
+
+
+async def test_an_old_settings_answer_sent_again_does_not_confirm_a_setting(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    link = sim_link()
+    unit = link.unit
+    client = await link.started_client(retries=0)
+    assert (await client.read_settings()).balancer is True
+    # The balancer went off since (the phone app); the client last heard it on.
+    assert unit.firmware.write_register(0xCF, 0)
+    # The command goes unheard; the balancer read after it is answered first by the unit's
+    # old answer to it, sent again.
+    link.faults.inject(FaultKind.ASLEEP)
+    link.faults.inject(FaultKind.STALE, times=2)
+
+    with pytest.raises(DalySettingNotFollowedError) as caught:
+        await client.set_balancer(True)
+
+    assert link.faults.fired[FaultKind.STALE] == 2
+    assert unit.firmware.read_register(0xCF) == 0
+    assert caught.value.settings.balancer is False
     await client.stop()

@@ -39,7 +39,9 @@ _LINK_ERRORS: Final = (BleakError, OSError, EOFError)
 
 # Readings taken after a MOS or settings write before it counts as not followed. A read
 # reply does not name its request: a late reply to an earlier read can answer one or two of
-# them, so the write is refused only when readings after those agree.
+# them, so the write is refused only when readings after those agree. The first reply to
+# each request after the write is not one of them: the unit's BLE module may send its
+# previous answer to that request again ahead of the new one, from before the write.
 MOS_CONFIRM_READS: Final = 3
 
 
@@ -78,6 +80,10 @@ class DalyClient:
         self._notify_char: BleakGATTCharacteristic | None = None
         self._write_char: BleakGATTCharacteristic | None = None
         self._waiter: tuple[Matcher, asyncio.Future[Frame]] | None = None
+        # The requests answered since the latest write, and whether every reply of the
+        # reading under way answered a request answered since then already.
+        self._answered_since_write: set[bytes] = set()
+        self._answered_before = False
 
     @property
     def memory(self) -> UnitMemory:
@@ -152,13 +158,14 @@ class DalyClient:
         Raises DalyNotSupportedError (nothing sent) if the dialect cannot switch `bank`,
         DalyCommandError if fresh readings agree the unit did not follow, and
         DalyTimeoutError if the unit did not answer; both carry the status read back in
-        ``status`` when one could be read.
+        ``status`` when one could be read (with `bank` unknown when too few readings came
+        back to settle it).
         """
         spec = self._require_spec()
         if not spec.capabilities.can_switch(bank):
             raise DalyNotSupportedError(f"{bank} MOS switching is not verified for {spec.label}")
         try:
-            await self._request(spec.mos_command(bank, on))
+            await self._request(spec.mos_command(bank, on), write=True)
         except DalyTimeoutError as lost:
             # The write or its echo was lost: only the unit's status can tell which.
             try:
@@ -196,7 +203,7 @@ class DalyClient:
         raw = setting.raw(value)
         expected = setting.value(raw)
         try:
-            await self._request(spec.setting_command(setting, raw))
+            await self._request(spec.setting_command(setting, raw), write=True)
         except DalyTimeoutError as lost:
             # The write or its echo was lost: only the settings read back can tell which.
             try:
@@ -212,8 +219,15 @@ class DalyClient:
     ) -> DalySettings:
         """Read the settings until they show `expected`, a bounded number of times."""
         settings: DalySettings | None = None
-        for _ in range(MOS_CONFIRM_READS):
+        judged = 0
+        # Ends: the settings request is passed over once at most, on its first answer.
+        while judged < MOS_CONFIRM_READS:
+            self._answered_before = True
             settings = await self.read_settings()
+            if not self._answered_before:
+                _LOGGER.debug("first answer to this read since the write: it decides nothing")
+                continue
+            judged += 1
             if setting.followed(expected, getattr(settings, setting.key)):
                 return settings
             _LOGGER.debug(
@@ -225,12 +239,22 @@ class DalyClient:
     async def _confirm_mos(self, bank: MosBank, on: bool) -> DalyStatus:
         """Read the status until it shows `bank` at `on`, a bounded number of times."""
         status: DalyStatus | None = None
-        for _ in range(MOS_CONFIRM_READS):
+        judged = 0
+        # Ends: each status request is passed over once at most, on its first answer.
+        while judged < MOS_CONFIRM_READS:
+            self._answered_before = True
             try:
                 status = await self.read_status()
             except DalyTimeoutError as err:
-                err.status = err.status or status
+                # Fewer readings than it takes to judge the write: one that shows the bank
+                # unswitched may be a late or resent reply from before the write, so it
+                # tells the other values, not the bank's state.
+                err.status = err.status or (None if status is None else status.without_mos(bank))
                 raise
+            if not self._answered_before:
+                _LOGGER.debug("first answer to this read since the write: it decides nothing")
+                continue
+            judged += 1
             if status.mos(bank) is on:
                 return status
             _LOGGER.debug("%s MOS still %s after the write", bank, _on_off(not on))
@@ -280,13 +304,24 @@ class DalyClient:
             self._assembler = spec.new_assembler()
 
     async def _request(
-        self, request: bytes, *, attempts: int | None = None, matcher: Matcher | None = None
+        self,
+        request: bytes,
+        *,
+        attempts: int | None = None,
+        matcher: Matcher | None = None,
+        write: bool = False,
     ) -> Frame:
-        """Send ``request`` and return its answer, resending on silence."""
+        """Send ``request`` and return its answer, resending on silence.
+
+        `write`: a command that readings after it are to check; from its sending on, the
+        first reply to each request may be from before it (see MOS_CONFIRM_READS).
+        """
         if matcher is None:
             matcher = (self._spec or self._asking).reply_matcher(request)
         loop = asyncio.get_running_loop()
         async with self._lock:
+            if write:
+                self._answered_since_write = set()
             for attempt in range(1, (attempts or self._attempts) + 1):
                 future: asyncio.Future[Frame] = loop.create_future()
                 self._waiter = (matcher, future)
@@ -295,12 +330,19 @@ class DalyClient:
                 try:
                     await self._write(request)
                     async with asyncio.timeout(self._timeout):
-                        return await future
+                        frame = await future
                 except TimeoutError:
                     _LOGGER.debug("no answer to %s (attempt %d)", request.hex(" "), attempt)
+                else:
+                    self._note_answered(request)
+                    return frame
                 finally:
                     self._waiter = None
         raise DalyTimeoutError(f"no answer to {request.hex(' ')}")
+
+    def _note_answered(self, request: bytes) -> None:
+        self._answered_before &= request in self._answered_since_write
+        self._answered_since_write.add(request)
 
     async def _write(self, request: bytes) -> None:
         if self._write_char is None:

@@ -163,6 +163,12 @@ class DalyStatus:
         """Return whether the MOSFET bank `bank` is on."""
         return self.charge_mos if bank is MosBank.CHARGE else self.discharge_mos
 
+    def without_mos(self, bank: MosBank) -> DalyStatus:
+        """Return this reading with the state of the MOSFET bank `bank` unknown."""
+        if bank is MosBank.CHARGE:
+            return replace(self, charge_mos=None)
+        return replace(self, discharge_mos=None)
+
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form the command line prints (before its rounding)."""
         return {
