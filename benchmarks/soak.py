@@ -52,6 +52,7 @@ from benchmarks.soak_watch import (
     watching_logs,
 )
 from benchmarks.virtual_time import VirtualClock, virtual_time
+from custom_components.daly_bms import PLATFORMS
 from simproxy import SimulatedBluetoothProxy
 from simulator import SLEEP_NEVER, SimulatedUnit, SolarDayProfile, daly_name
 from simulator.faults import FaultInjector, FaultKind
@@ -64,7 +65,6 @@ DOMAIN = "daly_bms"
 LATE_IN_TIMEOUTS = (0.5, 1.5, 2.5, 4.0, 10.0)
 ADVERTISING_INTERVAL = 5.0
 SWITCHES = ("charge_mos", "discharge_mos")
-PLATFORMS = ("binary_sensor", "sensor", "switch")
 
 
 class LoopClock:
@@ -140,7 +140,7 @@ class Soak:
             self.proxy.async_start_advertising(ADVERTISING_INTERVAL)
             # The entity platforms register their own stop listeners once, on first use.
             for platform in PLATFORMS:
-                assert await async_setup_component(self.hass, platform, {})
+                assert await async_setup_component(self.hass, str(platform), {})
             before = Resources.now(self.hass, self.proxy, self.radio)
             async with self._loaded_entry() as judge:
                 self._switch_on_faults()

@@ -177,6 +177,8 @@ def expected_status(key: str, truth: StatusTruth) -> Expected | None:
     cells_mv = [round(v * 1000) for v in truth.cells]
     simple: dict[str, Expected] = {
         "soc": Expected(truth.soc, DSOC, "%"),
+        # The calibration number shows the state of charge the unit reports.
+        "soc_setting": Expected(truth.soc, DSOC, "%"),
         "voltage": Expected(truth.voltage, DV, "V"),
         "current": Expected(truth.current, DA, "A"),
         # Derived from two readings: each may be one step off.
@@ -253,5 +255,7 @@ def expected_setting(key: str, truth: SettingsTruth) -> Expected | None:
         "mos_overtemperature": Expected(limits.mos_overtemperature, DEGREE, "°C"),
         "battery_type": Expected(truth.battery_type),
         "sleep_time": Expected(sleep, 1.0, "s"),
+        "never_sleep": Expected(limits.sleep_time_s == SLEEP_NEVER),
+        "balancer": Expected(limits.balancer),
     }
     return single.get(key)
