@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -151,3 +153,12 @@ async def switch_to(hass: HomeAssistant, radio: RadioUnit, key: str, on: bool) -
         {"entity_id": state(hass, "switch", radio, key).entity_id},
         blocking=True,
     )
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait, in real time (the simulated latencies are real), until `condition` holds."""
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")

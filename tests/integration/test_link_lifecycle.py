@@ -29,7 +29,7 @@ import pytest
 from simulator.faults import FaultKind
 from simulator.radio import RadioUnit
 
-from .common import DOMAIN, advance, confirm_found, setup_entry, state, writes
+from .common import DOMAIN, advance, confirm_found, setup_entry, state, until, writes
 
 CHARGE_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")
 STATUS_READ = (0xD2, 0x03, 0x00, 0x00)
@@ -48,18 +48,9 @@ def _ours(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith("custom_components.daly_bms")]
 
 
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    """Wait (in real time: latencies are real) until `condition` holds."""
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"never happened: {what}")
-
-
 async def _until_requested(radio: RadioUnit, before: int) -> None:
     """Wait until a request reached the unit."""
-    await _until(lambda: len(radio.requests) > before, "a request reached the unit")
+    await until(lambda: len(radio.requests) > before, "a request reached the unit")
 
 
 # ------------------------------------------------------- letting go of the unit
@@ -161,7 +152,7 @@ async def test_connection_completing_after_stop_is_let_go_of(
     radio.faults.inject(FaultKind.SLOW_CONNECT)
     before = len(radio.requests)
     poll = hass.async_create_task(entry.runtime_data.async_refresh())
-    await _until(lambda: radio.faults.fired[FaultKind.SLOW_CONNECT] == 1, "a slow connect")
+    await until(lambda: radio.faults.fired[FaultKind.SLOW_CONNECT] == 1, "a slow connect")
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     for _ in range(10):  # let the stop listener run
         await asyncio.sleep(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -26,6 +27,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 
+from custom_components.daly_bms.coordinator import DalyCoordinator
 from custom_components.daly_bms.phases import PollPhases, next_reading_delay, spread_fraction
 from custom_components.daly_bms.slots import slot_stats
 from simproxy import SimulatedBluetoothProxy, SimulatedProxyScanner
@@ -33,7 +35,7 @@ from simulator.radio import RadioUnit
 from simulator.unit import SimulatedUnit
 from tests.ha_bluetooth import SlotHolders, connect_through_home_assistant
 
-from .common import DOMAIN, LoadedUnit, advance, setup_entry, state
+from .common import DOMAIN, LoadedUnit, advance, setup_entry, state, until
 
 PER_POLL = {"connection_mode": "per_poll"}
 STAY = {"connection_mode": "persistent"}
@@ -107,10 +109,23 @@ async def _two_units_and_one_free_slot(
     """Two units connecting per reading; other devices hold all slots but one. The first
     unit answers after `latency` real seconds, so a reading of the second waits for it."""
     slow, waiting = [await load_unit(options=PER_POLL) for _ in range(2)]
+    for loaded in (slow, waiting):
+        _park_schedule(loaded.entry.runtime_data)
     others = await fill_proxy()
     await others.release(1)
     slow.radio.latency = latency
     return slow, waiting
+
+
+def _park_schedule(coordinator: DalyCoordinator) -> None:
+    """Move the unit's own next reading an hour away: only the test's readings connect.
+
+    Each unit reads at its own point of the interval, which may fall within a test that
+    runs for seconds on a slow machine.
+    """
+    coordinator.update_interval = timedelta(hours=1)
+    # Setting the same data again is the supported way to restart the schedule.
+    coordinator.async_set_updated_data(coordinator.data)
 
 
 # ------------------------------------------------------------------ a full proxy
@@ -279,6 +294,8 @@ async def test_units_behind_one_proxy_take_turns_for_its_free_slot(
     slot is taken (that would be bleak-retry-connector's retries against a full proxy).
     """
     units = [await load_unit(options=PER_POLL) for _ in range(3)]
+    for loaded in units:
+        _park_schedule(loaded.entry.runtime_data)
     others = await fill_proxy()
     await others.release(1)
     for loaded in units:
@@ -332,10 +349,12 @@ async def test_reading_that_stops_waiting_never_connects(
     """The entry unloads, or the reading is cancelled (Home Assistant stopping), while it
     waits in line: it gives up its place, never connects, and the unit stays free."""
     slow, waiting = await _two_units_and_one_free_slot(load_unit, fill_proxy, 0.2)
+    waits = slot_stats(hass)["waits"]
     with connection_attempts() as attempts:
         reading = hass.async_create_task(slow.entry.runtime_data.async_refresh())
         queued = hass.async_create_task(waiting.entry.runtime_data.async_refresh())
-        await asyncio.sleep(0.05)
+        await until(lambda: slot_stats(hass)["waits"] > waits, "the second reading waits")
+        assert not queued.done()
         if stop == "unload":
             assert await hass.config_entries.async_unload(waiting.entry.entry_id)
         else:
@@ -468,6 +487,8 @@ async def test_proxy_that_reports_only_counts_is_shared_in_turn(
     proxy = await _second_proxy(hass, slots=1)
     try:
         behind = [await _unit_behind(hass, proxy, n) for n in range(2)]
+        for _, entry in behind:
+            _park_schedule(entry.runtime_data)
         ours = {radio.address for radio, _ in behind}
         with our_links_at_once(proxy, ours) as at_once, connection_attempts() as attempts:
             await asyncio.gather(*(entry.runtime_data.async_refresh() for _, entry in behind))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 import logging
 
@@ -29,7 +28,7 @@ from simulator.unit import SimulatedUnit
 from tests.protocol.simlink import UnitWrapper
 from tests.protocol.test_mos_write import FollowsThenFallsSilent
 
-from .common import advance, setup_entry, state, writes
+from .common import advance, setup_entry, state, until, writes
 
 CHARGE_OFF = bytes.fromhex("D2 06 00 A5 00 00 8A 4A")
 CHARGE_ON = bytes.fromhex("D2 06 00 A5 00 01 4B 8A")
@@ -44,15 +43,6 @@ LATE_SECONDS = 1.0
 # waits for the status that checks the write (until 0.2 + 3 x LATENCY).
 LATENCY = 0.15
 STALE_AFTER = 0.425
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    """Wait (in real time: latencies are real) until `condition` holds."""
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("never happened")
 
 
 async def _switch(hass: HomeAssistant, radio: RadioUnit, key: str, service: str) -> None:
@@ -335,7 +325,7 @@ async def test_status_from_before_the_write_does_not_decide(
     radio.faults.inject(FaultKind.LATE)
     before = len(radio.requests)
     poll = hass.async_create_task(entry.runtime_data.async_refresh())
-    await _until(lambda: len(radio.requests) > before)
+    await until(lambda: len(radio.requests) > before, "a request reached the unit")
 
     await _switch(hass, radio, "charge_mos", SERVICE_TURN_OFF)
     await poll
