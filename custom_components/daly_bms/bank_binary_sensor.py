@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
-    BinarySensorEntity,
-    BinarySensorEntityDescription,
-)
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 
 from .bank import pack_spread
-from .bank_coordinator import BankConfigEntry, BankData
-from .bank_entity import BankEntity, BankEntityDescription
+from .bank_coordinator import BankData
 from .bank_sensor import pack_alarms
-
-
-@dataclass(frozen=True, kw_only=True)
-class BankBinarySensorEntityDescription(BinarySensorEntityDescription, BankEntityDescription[bool]):
-    """An on/off state of the whole bank."""
+from .entity import BinaryValueDescription
 
 
 def _parallel_attributes(data: BankData) -> dict[str, Any]:
@@ -37,14 +26,14 @@ def _parallel_attributes(data: BankData) -> dict[str, Any]:
     }
 
 
-BANK_BINARY_SENSORS: tuple[BankBinarySensorEntityDescription, ...] = (
-    BankBinarySensorEntityDescription(
+BANK_BINARY_SENSORS: tuple[BinaryValueDescription[BankData], ...] = (
+    BinaryValueDescription(
         key="ready_to_parallel",
         translation_key="ready_to_parallel",
         value_fn=lambda data: data.summary.ready_to_parallel,
         attributes_fn=_parallel_attributes,
     ),
-    BankBinarySensorEntityDescription(
+    BinaryValueDescription(
         key="problem",
         translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
@@ -52,24 +41,3 @@ BANK_BINARY_SENSORS: tuple[BankBinarySensorEntityDescription, ...] = (
         attributes_fn=lambda data: {"pack_alarms": pack_alarms(data.summary)},
     ),
 )
-
-
-def async_setup_bank_binary_sensors(
-    entry: BankConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Create the binary sensors of the bank behind `entry`."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        BankBinarySensor(coordinator, description) for description in BANK_BINARY_SENSORS
-    )
-
-
-class BankBinarySensor(BankEntity, BinarySensorEntity):
-    """An on/off state of the whole bank; unknown while a pack that decides it is unknown."""
-
-    entity_description: BankBinarySensorEntityDescription
-
-    @property
-    def is_on(self) -> bool | None:
-        """Return the bank's state."""
-        return self.entity_description.value_fn(self.coordinator.data)

@@ -41,6 +41,7 @@ from .bank_members import (
 from .const import CONF_MEMBERS, CONF_PARALLEL_LIMIT, CONF_SUM_AVAILABLE, DOMAIN
 from .coordinator import DalyCoordinator
 from .energy import Direction
+from .errors import async_warn
 from .protocol import MosBank
 
 type BankConfigEntry = ConfigEntry[BankCoordinator]
@@ -170,17 +171,12 @@ class BankCoordinator(DataUpdateCoordinator[BankData]):
         if not not_set_up:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
-        ir.async_create_issue(
+        async_warn(
             self.hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="bank_member_not_set_up",
-            translation_placeholders={
-                "bank": self.config_entry.title,
-                "address": member.upper(),
-            },
+            "bank_member_not_set_up",
+            bank=self.config_entry.title,
+            address=member.upper(),
         )
 
     # --------------------------------------------------------------------- the data

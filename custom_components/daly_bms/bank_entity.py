@@ -1,52 +1,41 @@
-"""The base entity and description of a bank: one device per bank, values from its data."""
+"""Where a bank's entities belong (one device per bank), and which platform entities a
+unit's or a bank's entry gets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.entity import Entity
 
-from .bank_coordinator import BankCoordinator, BankData, bank_device_identifier
+from .bank_coordinator import BankCoordinator, BankData, bank_device_identifier, is_bank
+from .coordinator import DalyConfigEntry
+from .entity import EntityIdentity, ValueDescription, entities_of
 
 
-@dataclass(frozen=True, kw_only=True)
-class BankEntityDescription[ValueT](EntityDescription):
-    """How a bank entity reads the bank's data; shared by every platform.
+def bank_identity(coordinator: BankCoordinator, key: str) -> EntityIdentity:
+    """Return where the bank's entity `key` belongs.
 
-    `value_fn` returns None where the packs do not add up to a value: the entity is then
-    unknown. A bank is never unavailable; its packs are, and it says so.
+    A bank is never unavailable; its packs are, and its entities say so.
     """
+    entry = coordinator.config_entry
+    return EntityIdentity(
+        f"bank_{entry.entry_id}_{key}", DeviceInfo(identifiers={bank_device_identifier(entry)})
+    )
 
-    value_fn: Callable[[BankData], ValueT | None]
-    attributes_fn: Callable[[BankData], Mapping[str, Any]] | None = None
 
-
-class BankEntity(CoordinatorEntity[BankCoordinator]):
-    """An entity that shows part of the bank's data.
-
-    Each platform's entity narrows `entity_description` to its own description class.
-    """
-
-    _attr_has_entity_name = True
-    entity_description: BankEntityDescription[Any]
-
-    def __init__(
-        self, coordinator: BankCoordinator, description: BankEntityDescription[Any]
-    ) -> None:
-        """Bind the entity to its bank and description."""
-        super().__init__(coordinator)
-        self.entity_description = description
-        entry = coordinator.config_entry
-        self._attr_unique_id = f"bank_{entry.entry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(identifiers={bank_device_identifier(entry)})
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return which pack a value comes from, and the like."""
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
-            return None
-        return attributes_fn(self.coordinator.data)
+def platform_entities(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    unit: Callable[[HomeAssistant, DalyConfigEntry], Iterable[Entity]],
+    bank: Callable[[BankCoordinator, Any, EntityIdentity], Entity],
+    bank_descriptions: Iterable[ValueDescription[BankData, Any]],
+) -> Iterable[Entity]:
+    """Return a platform's entities for the entry: made by `unit`, or for a bank's entry
+    by `bank` from `bank_descriptions`."""
+    if is_bank(entry):
+        return entities_of(bank, entry.runtime_data, bank_identity, bank_descriptions)
+    return unit(hass, entry)

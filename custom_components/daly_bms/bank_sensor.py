@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.const import (
     UnitOfElectricPotential,
 )
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .alarms import NO_ALARM
 from .bank import BankSummary, CellExtreme
-from .bank_coordinator import BankConfigEntry, BankData
-from .bank_entity import BankEntity, BankEntityDescription
+from .bank_coordinator import BankData
+from .entity import SensorValueDescription
 from .sensor_descriptions import PACK_SENSORS
 from .sensor_energy import ENERGY_SENSORS
-
-
-@dataclass(frozen=True, kw_only=True)
-class BankSensorEntityDescription(SensorEntityDescription, BankEntityDescription[StateType]):
-    """A value of the whole bank."""
 
 
 def _cell(extreme: CellExtreme | None) -> float | None:
@@ -82,18 +74,18 @@ def _like_a_pack(
     key: str,
     value_fn: Callable[[BankData], StateType],
     attributes_fn: Callable[[BankData], Mapping[str, Any]] | None = None,
-) -> BankSensorEntityDescription:
+) -> SensorValueDescription[BankData]:
     """Return the bank's sensor `key`, shown as a pack's sensor `key` is."""
     pack = _PACK_SENSORS[key]
     shown = {
         field.name: getattr(pack, field.name)
-        for field in fields(BankSensorEntityDescription)
+        for field in fields(SensorValueDescription)
         if field.name not in _OWN_FIELDS
     }
-    return BankSensorEntityDescription(**shown, value_fn=value_fn, attributes_fn=attributes_fn)
+    return SensorValueDescription(**shown, value_fn=value_fn, attributes_fn=attributes_fn)
 
 
-BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
+BANK_SENSORS: tuple[SensorValueDescription[BankData], ...] = (
     _like_a_pack("soc", lambda data: data.summary.soc),
     _like_a_pack("current", lambda data: data.summary.current),
     _like_a_pack("power", lambda data: data.summary.power),
@@ -115,7 +107,7 @@ BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
     _like_a_pack(
         "alarm", lambda data: _alarm(data.summary), lambda data: _alarm_attributes(data.summary)
     ),
-    BankSensorEntityDescription(
+    SensorValueDescription(
         key="pack_voltage_spread",
         translation_key="pack_voltage_spread",
         device_class=SensorDeviceClass.VOLTAGE,
@@ -125,7 +117,7 @@ BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
         value_fn=lambda data: data.summary.voltage_spread,
         attributes_fn=lambda data: _spread_attributes(data.summary),
     ),
-    BankSensorEntityDescription(
+    SensorValueDescription(
         key="packs_available",
         translation_key="packs_available",
         state_class=SensorStateClass.MEASUREMENT,
@@ -136,22 +128,3 @@ BANK_SENSORS: tuple[BankSensorEntityDescription, ...] = (
         },
     ),
 )
-
-
-def async_setup_bank_sensors(
-    entry: BankConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Create the sensors of the bank behind `entry`."""
-    coordinator = entry.runtime_data
-    async_add_entities(BankSensor(coordinator, description) for description in BANK_SENSORS)
-
-
-class BankSensor(BankEntity, SensorEntity):
-    """A value of the whole bank."""
-
-    entity_description: BankSensorEntityDescription
-
-    @property
-    def native_value(self) -> StateType:
-        """Return the bank's value; None (unknown) where the packs do not add up to one."""
-        return self.entity_description.value_fn(self.coordinator.data)

@@ -1,25 +1,18 @@
-"""Switches of a bank: the charge and discharge MOSFETs of every pack at once."""
+"""Switches of a bank: the charge and discharge MOSFETs of every pack at once.
+
+On only while every pack reports its MOSFET on; switching goes through each pack's
+verified MOS action, and an error names any pack that did not follow.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
 from .bank import PackReading
-from .bank_coordinator import BankConfigEntry, BankData
-from .bank_entity import BankEntity, BankEntityDescription
+from .bank_coordinator import BankCoordinator, BankData
+from .entity import SwitchValueDescription
 from .protocol import MosBank
-
-
-@dataclass(frozen=True, kw_only=True)
-class BankSwitchEntityDescription(SwitchEntityDescription, BankEntityDescription[bool]):
-    """A MOSFET bank switched in every pack."""
-
-    mos: MosBank
 
 
 def _packs_not_on(data: BankData, mos: MosBank) -> Mapping[str, Any]:
@@ -39,46 +32,22 @@ def _pack_state(reading: PackReading, mos: MosBank) -> bool | None:
     return reading.charge_mos if mos is MosBank.CHARGE else reading.discharge_mos
 
 
-BANK_SWITCHES: tuple[BankSwitchEntityDescription, ...] = (
-    BankSwitchEntityDescription(
-        key="charge_mos",
-        translation_key="charge_mos",
-        mos=MosBank.CHARGE,
-        value_fn=lambda data: data.summary.charge_mos,
-        attributes_fn=lambda data: _packs_not_on(data, MosBank.CHARGE),
-    ),
-    BankSwitchEntityDescription(
-        key="discharge_mos",
-        translation_key="discharge_mos",
-        mos=MosBank.DISCHARGE,
-        value_fn=lambda data: data.summary.discharge_mos,
-        attributes_fn=lambda data: _packs_not_on(data, MosBank.DISCHARGE),
-    ),
+def _bank_mos_switch(mos: MosBank) -> SwitchValueDescription[BankCoordinator, BankData]:
+    async def switch(coordinator: BankCoordinator, on: bool, _label: str) -> None:
+        await coordinator.async_set_mos(mos, on)
+
+    def value(data: BankData) -> bool | None:
+        return data.summary.charge_mos if mos is MosBank.CHARGE else data.summary.discharge_mos
+
+    return SwitchValueDescription(
+        key=f"{mos}_mos",
+        translation_key=f"{mos}_mos",
+        value_fn=value,
+        attributes_fn=lambda data: _packs_not_on(data, mos),
+        switch_fn=switch,
+    )
+
+
+BANK_SWITCHES: tuple[SwitchValueDescription[BankCoordinator, BankData], ...] = tuple(
+    map(_bank_mos_switch, MosBank)
 )
-
-
-def async_setup_bank_switches(
-    entry: BankConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Create the switches of the bank behind `entry`."""
-    coordinator = entry.runtime_data
-    async_add_entities(BankMosBank(coordinator, description) for description in BANK_SWITCHES)
-
-
-class BankMosBank(BankEntity, SwitchEntity):
-    """On only while every pack reports its MOSFET on; switches every pack when used."""
-
-    entity_description: BankSwitchEntityDescription
-
-    @property
-    def is_on(self) -> bool | None:
-        """Return on when all packs are on, off when any is off, else unknown."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Close the MOSFETs of every pack; raises a translated error naming any that did not."""
-        await self.coordinator.async_set_mos(self.entity_description.mos, True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Open the MOSFETs of every pack; raises a translated error naming any that did not."""
-        await self.coordinator.async_set_mos(self.entity_description.mos, False)

@@ -10,16 +10,25 @@ from homeassistant.components.binary_sensor import (
     DOMAIN as BINARY_SENSOR_DOMAIN,
     BinarySensorDeviceClass,
     BinarySensorEntity,
-    BinarySensorEntityDescription,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .bank_binary_sensor import async_setup_bank_binary_sensors
-from .bank_coordinator import is_bank
+from .bank_binary_sensor import BANK_BINARY_SENSORS
+from .bank_entity import platform_entities
 from .coordinator import DalyConfigEntry
 from .data import DalyData
-from .entity import DalyEntity, DalyEntityDescription, async_remove_replaced
+from .entity import (
+    BinaryValueDescription,
+    DalyEntityDescription,
+    ValueEntity,
+    async_present,
+    async_remove_replaced,
+    entities_of,
+    unit_identity,
+)
 from .protocol import BatteryState, DalyStatus, MosBank, needs_attention
 
 MOS_KEYS = tuple(f"{bank}_mos" for bank in MosBank)
@@ -29,7 +38,9 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class DalyBinarySensorEntityDescription(BinarySensorEntityDescription, DalyEntityDescription[bool]):
+class DalyBinarySensorEntityDescription(
+    BinaryValueDescription[DalyData], DalyEntityDescription[bool]
+):
     """A binary sensor of a unit."""
 
 
@@ -74,27 +85,31 @@ async def async_setup_entry(
     entry: DalyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the binary sensors for the unit behind `entry`."""
-    if is_bank(entry):
-        async_setup_bank_binary_sensors(entry, async_add_entities)
-        return
+    """Create the binary sensors for the unit or the bank behind `entry`."""
+    async_add_entities(
+        platform_entities(hass, entry, _unit_binary_sensors, ValueBinarySensor, BANK_BINARY_SENSORS)
+    )
+
+
+def _unit_binary_sensors(hass: HomeAssistant, entry: DalyConfigEntry) -> list[Entity]:
+    """Return the unit's binary sensors."""
     coordinator = entry.runtime_data
     # MOS states were binary sensors while no dialect had a confirmed MOS write; every
     # dialect's MOS is a switch now, and the old entries would linger as "not provided".
     async_remove_replaced(hass, coordinator, BINARY_SENSOR_DOMAIN, MOS_KEYS)
-    async_add_entities(
-        DalyBinarySensor(coordinator, description)
-        for description in BINARY_SENSORS
-        if description.exists_fn(coordinator.data)
-    )
+    present = async_present(hass, entry, BINARY_SENSOR_DOMAIN, BINARY_SENSORS)
+    return entities_of(ValueBinarySensor, coordinator, unit_identity, present)
 
 
-class DalyBinarySensor(DalyEntity, BinarySensorEntity):
-    """An on/off state read from the unit."""
+class ValueBinarySensor[CoordT: DataUpdateCoordinator[Any]](
+    ValueEntity[CoordT], BinarySensorEntity
+):
+    """An on/off state of a unit or of a bank."""
 
-    entity_description: DalyBinarySensorEntityDescription
+    entity_description: BinaryValueDescription[Any]
 
     @property
     def is_on(self) -> bool | None:
-        """Return the state from the latest reading; None if the unit did not report it."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        """Return the state of the latest data; None while it is not known."""
+        on: bool | None = self.data_value
+        return on

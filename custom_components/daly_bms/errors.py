@@ -7,7 +7,9 @@ from typing import Final
 
 from bleak.exc import BleakError
 import bleak_retry_connector
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 from .protocol import (
@@ -126,4 +128,21 @@ def unit_error[ErrorT: HomeAssistantError](
         placeholders["error"] = describe(cause)
     return kind(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+@callback
+def async_warn(hass: HomeAssistant, issue_id: str, key: str, **placeholders: str) -> None:
+    """Raise (or update) the repair issue `issue_id`: a warning the user reads, not fixes.
+
+    `key` is its translation key; `placeholders` fill in its text.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=key,
+        translation_placeholders=placeholders,
     )

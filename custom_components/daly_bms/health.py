@@ -17,6 +17,7 @@ from .errors import (
     NO_CONNECTION_SLOT,
     NOT_HEARD,
     LinkFailure,
+    async_warn,
     unit_error,
 )
 
@@ -61,17 +62,12 @@ class UnitHealth:
             self.clear_issue()
         elif not self._issue_raised and utcnow() - self._answered_at >= (UNREACHABLE_ISSUE_AFTER):
             self._issue_raised = True
-            ir.async_create_issue(
+            async_warn(
                 self._hass,
-                DOMAIN,
                 self._issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=UNREACHABLE_ISSUE,
-                translation_placeholders={
-                    "name": self._name,
-                    "hours": str(int(UNREACHABLE_ISSUE_AFTER.total_seconds() // 3600)),
-                },
+                UNREACHABLE_ISSUE,
+                name=self._name,
+                hours=str(int(UNREACHABLE_ISSUE_AFTER.total_seconds() // 3600)),
             )
         update_failed = unit_error(UpdateFailed, failure.key, self._name, failure)
         # The exponent is capped so days of failures do not grow a huge integer.

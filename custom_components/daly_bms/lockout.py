@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
+from .errors import async_warn
 from .protocol import NEVER_SLEEP, DalySettings
 
 SLEEP_LOCKOUT_ISSUE: Final = "sleep_lockout"
@@ -54,17 +55,12 @@ class SleepLockout:
             return
         # Raised again when the sleep time changes, so the text names the one in force.
         self._raised_for = sleep_time
-        ir.async_create_issue(
+        async_warn(
             self._hass,
-            DOMAIN,
             self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=SLEEP_LOCKOUT_ISSUE,
-            translation_placeholders={
-                "name": self._name,
-                "sleep_time": str(sleep_time),
-            },
+            SLEEP_LOCKOUT_ISSUE,
+            name=self._name,
+            sleep_time=str(sleep_time),
         )
 
     @callback

@@ -22,9 +22,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .bank_coordinator import is_bank
-from .coordinator import DalyConfigEntry
+from .coordinator import DalyConfigEntry, DalyCoordinator
 from .data import DalyData
-from .entity import DalyEntity, DalyEntityDescription, registered_keys
+from .entity import DalyEntityDescription, ValueEntity, registered_keys, unit_identity
 from .protocol import NEVER_SLEEP, Setting
 from .sensor_descriptions import AMPERE_HOURS
 
@@ -107,7 +107,7 @@ async def async_setup_entry(
     never_sleeps = data.settings is not None and data.settings.sleep_time == NEVER_SLEEP
     descriptions = (number_description(row) for row in data.status.capabilities.numbers())
     async_add_entities(
-        DalyNumber(coordinator, description)
+        DalyNumber(coordinator, description, unit_identity(coordinator, description.key))
         for description in descriptions
         if description.key in known
         or description.exists_fn(data)
@@ -115,7 +115,7 @@ async def async_setup_entry(
     )
 
 
-class DalyNumber(DalyEntity, NumberEntity):
+class DalyNumber(ValueEntity[DalyCoordinator], NumberEntity):
     """A setting; its value is always what the unit last reported."""
 
     entity_description: DalyNumberEntityDescription
@@ -123,7 +123,8 @@ class DalyNumber(DalyEntity, NumberEntity):
     @property
     def native_value(self) -> float | None:
         """Return the value the unit reported last; None while it is not known."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        value: float | None = self.data_value
+        return value
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the value; raises a translated error if it is refused or not taken."""

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN, RestoreSensor, SensorEntity
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util.unit_conversion import EnergyConverter
 
-from .bank_coordinator import is_bank
-from .bank_sensor import async_setup_bank_sensors
-from .coordinator import DalyConfigEntry
-from .entity import DalyEntity, async_remove_replaced, registered_keys
-from .sensor_descriptions import DalySensorEntityDescription, sensor_descriptions
+from .bank_entity import platform_entities
+from .bank_sensor import BANK_SENSORS
+from .coordinator import DalyConfigEntry, DalyCoordinator
+from .entity import (
+    SensorValueDescription,
+    ValueEntity,
+    async_remove_replaced,
+    entities_of,
+    registered_keys,
+    unit_identity,
+)
+from .sensor_descriptions import sensor_descriptions
 from .sensor_energy import ENERGY_SENSORS, RUNTIME_SENSORS, DalyEnergySensorEntityDescription
 
 _LOGGER = logging.getLogger(__package__)
@@ -30,38 +40,37 @@ async def async_setup_entry(
     entry: DalyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the sensors for the unit behind `entry`."""
-    if is_bank(entry):
-        async_setup_bank_sensors(entry, async_add_entities)
-        return
+    """Create the sensors for the unit or the bank behind `entry`."""
+    async_add_entities(platform_entities(hass, entry, _unit_sensors, ValueSensor, BANK_SENSORS))
+
+
+def _unit_sensors(hass: HomeAssistant, entry: DalyConfigEntry) -> list[Entity]:
+    """Return the unit's sensors."""
     coordinator = entry.runtime_data
     # A setting the unit's dialect can write is a number now, no longer a sensor as well.
     writable = coordinator.data.status.capabilities.writable_settings
     async_remove_replaced(hass, coordinator, SENSOR_DOMAIN, writable)
     known = registered_keys(hass, entry, SENSOR_DOMAIN)
-    async_add_entities(
-        [
-            *(
-                DalySensor(coordinator, description)
-                for description in (*sensor_descriptions(coordinator.data, known), *RUNTIME_SENSORS)
-            ),
-            *(DalyEnergySensor(coordinator, description) for description in ENERGY_SENSORS),
-        ]
-    )
+    readings = (*sensor_descriptions(coordinator.data, known), *RUNTIME_SENSORS)
+    return [
+        *entities_of(ValueSensor, coordinator, unit_identity, readings),
+        *entities_of(DalyEnergySensor, coordinator, unit_identity, ENERGY_SENSORS),
+    ]
 
 
-class DalySensor(DalyEntity, SensorEntity):
-    """A value read from the unit."""
+class ValueSensor[CoordT: DataUpdateCoordinator[Any]](ValueEntity[CoordT], SensorEntity):
+    """A value of a unit or of a bank."""
 
-    entity_description: DalySensorEntityDescription
+    entity_description: SensorValueDescription[Any]
 
     @property
     def native_value(self) -> StateType:
-        """Return the value from the latest reading; None if the unit did not report it."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        """Return the value of the latest data; None (unknown) where there is none."""
+        value: StateType = self.data_value
+        return value
 
 
-class DalyEnergySensor(DalySensor, RestoreSensor):
+class DalyEnergySensor(ValueSensor[DalyCoordinator], RestoreSensor):
     """An energy counter that continues from its last total across restarts and reloads."""
 
     entity_description: DalyEnergySensorEntityDescription

@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
-    SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.const import (
@@ -28,14 +27,16 @@ from homeassistant.helpers.typing import StateType
 
 from .alarms import ALARM_OPTIONS, NO_ALARM
 from .data import DalyData
-from .entity import DalyEntityDescription
+from .entity import DalyEntityDescription, SensorValueDescription
 from .protocol import BatteryState, BatteryType, DalySettings, most_severe
 
 AMPERE_HOURS = "Ah"
 
 
 @dataclass(frozen=True, kw_only=True)
-class DalySensorEntityDescription(SensorEntityDescription, DalyEntityDescription[StateType]):
+class DalySensorEntityDescription(
+    SensorValueDescription[DalyData], DalyEntityDescription[StateType]
+):
     """A sensor of a unit."""
 
 

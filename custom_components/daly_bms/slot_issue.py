@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
+from .errors import async_warn
 
 NO_SLOT_ISSUE: Final = "no_connection_slot"
 # A unit refused this many times in a row for want of slots, with no unit getting one in
@@ -72,24 +73,19 @@ class SlotIssues:
         if seen < SHORTAGES_BEFORE_ISSUE:
             return
         self._raised.add(need.sources)
-        ir.async_create_issue(
+        async_warn(
             self._hass,
-            DOMAIN,
             _issue_id(need.sources),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=NO_SLOT_ISSUE,
-            translation_placeholders={
-                "scanners": ", ".join(need.scanners),
-                "slots": str(need.slots),
-                "others": str(need.held_by_others),
-                "available": str(need.available),
-                "units": str(need.stay_connected + need.each_reading),
-                "needed": str(need.needed),
-                "stay_connected": str(need.stay_connected),
-                "each_reading": str(need.each_reading),
-                "each_reading_slots": str(need.needed - need.stay_connected),
-            },
+            NO_SLOT_ISSUE,
+            scanners=", ".join(need.scanners),
+            slots=str(need.slots),
+            others=str(need.held_by_others),
+            available=str(need.available),
+            units=str(need.stay_connected + need.each_reading),
+            needed=str(need.needed),
+            stay_connected=str(need.stay_connected),
+            each_reading=str(need.each_reading),
+            each_reading_slots=str(need.needed - need.stay_connected),
         )
 
     @callback

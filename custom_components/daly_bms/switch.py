@@ -7,34 +7,39 @@ user switches it, and shows what the unit reports afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch import SwitchEntity
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .bank_coordinator import is_bank
-from .bank_switch import async_setup_bank_switches
+from .bank_entity import platform_entities
+from .bank_switch import BANK_SWITCHES
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .data import DalyData
-from .entity import DalyEntity, DalyEntityDescription, registered_keys
+from .entity import (
+    DalyEntityDescription,
+    SwitchValueDescription,
+    ValueEntity,
+    async_present,
+    entities_of,
+    unit_identity,
+)
 from .protocol import NEVER_SLEEP, MosBank, SettingKind
 
 # One command at a time: the unit answers one request at a time on its single link.
 PARALLEL_UPDATES = 1
 
 
-type SwitchFn = Callable[[DalyCoordinator, bool, str], Awaitable[None]]
-
-
 @dataclass(frozen=True, kw_only=True)
-class DalySwitchEntityDescription(SwitchEntityDescription, DalyEntityDescription[bool]):
-    """Something of the unit the user may switch; `switch_fn(coordinator, on, label)`."""
-
-    switch_fn: SwitchFn
+class DalySwitchEntityDescription(
+    SwitchValueDescription[DalyCoordinator, DalyData], DalyEntityDescription[bool]
+):
+    """Something of the unit the user may switch."""
 
 
 def _mos_switch(bank: MosBank) -> DalySwitchEntityDescription:
@@ -112,35 +117,34 @@ async def async_setup_entry(
     entry: DalyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the switches the unit's dialect can write and confirm."""
-    if is_bank(entry):
-        async_setup_bank_switches(entry, async_add_entities)
-        return
+    """Create the switches the unit's dialect can write and confirm, or the bank's."""
+    async_add_entities(platform_entities(hass, entry, _unit_switches, ValueSwitch, BANK_SWITCHES))
+
+
+def _unit_switches(hass: HomeAssistant, entry: DalyConfigEntry) -> list[Entity]:
+    """Return the unit's switches."""
     coordinator = entry.runtime_data
-    known = registered_keys(hass, entry, Platform.SWITCH)
-    async_add_entities(
-        DalySwitch(coordinator, description)
-        for description in switch_descriptions(coordinator.data)
-        if description.key in known or description.exists_fn(coordinator.data)
-    )
+    present = async_present(hass, entry, Platform.SWITCH, switch_descriptions(coordinator.data))
+    return entities_of(ValueSwitch, coordinator, unit_identity, present)
 
 
-class DalySwitch(DalyEntity, SwitchEntity):
-    """A switch of the unit; its state is always what the unit last reported."""
+class ValueSwitch[CoordT: DataUpdateCoordinator[Any]](ValueEntity[CoordT], SwitchEntity):
+    """A switch of a unit or of a bank; its state is always what the data last reported."""
 
-    entity_description: DalySwitchEntityDescription
+    entity_description: SwitchValueDescription[CoordT, Any]
 
     @property
     def is_on(self) -> bool | None:
-        """Return the state the unit reported last; None while it is not known."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        """Return the state the data reported last; None while it is not known."""
+        on: bool | None = self.data_value
+        return on
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch on; raises a translated error if the unit does not follow."""
+        """Switch on; raises a translated error if the unit (or a pack) does not follow."""
         await self._switch(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch off; raises a translated error if the unit does not follow."""
+        """Switch off; raises a translated error if the unit (or a pack) does not follow."""
         await self._switch(False)
 
     async def _switch(self, on: bool) -> None:
