@@ -87,8 +87,9 @@ def number_description(setting: Setting) -> DalyNumberEntityDescription:
         native_step=setting.step,
         mode=NumberMode.BOX,
         value_fn=value_fn,
-        # Made when the first reading shows the value; an entity of an earlier run stays.
-        exists_fn=lambda data: value_fn(data) is not None,
+        # Made once the unit's settings were read, whatever they hold: a unit with no
+        # capacity set yet, or one that never sleeps, shows unknown and can be set.
+        exists_fn=lambda data: data.settings is not None,
     )
 
 
@@ -103,15 +104,11 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     data = coordinator.data
     known = registered_keys(hass, entry, NUMBER_DOMAIN)
-    # A unit that never sleeps shows no sleep time, yet its number belongs to it.
-    never_sleeps = data.settings is not None and data.settings.sleep_time == NEVER_SLEEP
     descriptions = (number_description(row) for row in data.status.capabilities.numbers())
     async_add_entities(
         DalyNumber(coordinator, description)
         for description in descriptions
-        if description.key in known
-        or description.exists_fn(data)
-        or (description.key == "sleep_time" and never_sleeps)
+        if description.key in known or description.exists_fn(data)
     )
 
 
