@@ -18,7 +18,8 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from custom_components.daly_bms.const import SETTINGS_EVERY_POLLS
+from custom_components.daly_bms.const import DEFAULT_SLEEP_TIME, SETTINGS_EVERY_POLLS
+from simulator import ConstantProfile
 from simulator.radio import RadioUnit
 
 from .common import advance, entity_id, setup_entry, state, switch_to, value, writes
@@ -153,6 +154,34 @@ async def test_never_sleep_off_restores_the_factory_hour_when_the_unit_never_sle
     assert state(hass, "number", radio, "sleep_time").state == STATE_UNKNOWN
     await switch_to(hass, radio, "never_sleep", False)
     assert radio.unit.settings.limits.sleep_time_s == 3600
+
+
+@pytest.mark.parametrize(
+    ("unit_options", "seconds"),
+    [({}, 30), ({}, 0), (P81, 30)],
+    ids=["d2 30 s", "d2 0 s", "p81 30 s"],
+)
+async def test_never_sleep_off_restores_the_factory_hour_over_a_time_that_may_not_be_set(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    unit_options: dict[str, Any],
+    seconds: int,
+) -> None:
+    """A sleep time shorter than the number allows (set in the phone app) is not written
+    back: the write would be refused, and the unit would be left never sleeping."""
+    # A load keeps the unit awake through its short sleep time.
+    radio = add_simulated_unit(profile=ConstantProfile(-5.0), **unit_options)
+    radio.unit.settings.sleep_time_s = seconds
+    entry = await setup_entry(hass, radio)
+    assert entry.runtime_data.data.settings.sleep_time == seconds
+    await switch_to(hass, radio, "never_sleep", True)
+    assert radio.unit.settings.limits.sleep_time_s == 0xFFFF
+    assert entry.runtime_data.sleep_time_to_restore == seconds
+
+    await switch_to(hass, radio, "never_sleep", False)
+    assert radio.unit.settings.limits.sleep_time_s == DEFAULT_SLEEP_TIME
+    assert value(hass, "number", radio, "sleep_time") == DEFAULT_SLEEP_TIME
+    assert state(hass, "switch", radio, "never_sleep").state == STATE_OFF
 
 
 @pytest.mark.parametrize("unit_options", [{}, P81], ids=["d2", "p81"])
