@@ -6,7 +6,6 @@ from typing import Any
 
 from demo.dashboard import Battery, build_dashboard, history_hours, is_placed
 
-
 SETTINGS = (
     ("number", "rated_capacity"),
     ("number", "soc_setting"),
