@@ -226,6 +226,18 @@ def _detail_cards(battery: Battery) -> list[Card]:
     )
     if mos:
         cards.append(_entities_card("MOS switches", mos))
+    settings = _rows(
+        entities,
+        [
+            ("number", "rated_capacity", "Rated capacity"),
+            ("number", "soc_setting", "State of charge calibration"),
+            ("number", "sleep_time", "Sleep time"),
+            ("switch", "never_sleep", "Never sleep"),
+            ("switch", "balancer", "Balancer"),
+        ],
+    )
+    if settings:
+        cards.append(_entities_card("Settings", settings))
     if battery.extra:
         cards.append(_entities_card("More", list(battery.extra)))
     return cards
@@ -346,6 +358,11 @@ _PLACED_OTHERS = (
     ("binary_sensor", "discharge_mos"),
     ("switch", "charge_mos"),
     ("switch", "discharge_mos"),
+    ("number", "rated_capacity"),
+    ("number", "soc_setting"),
+    ("number", "sleep_time"),
+    ("switch", "never_sleep"),
+    ("switch", "balancer"),
 )
 
 

@@ -27,7 +27,7 @@ DEFAULT_CONNECTION_MODE: Final = ConnectionMode.PERSISTENT
 DEFAULT_INVERT_CURRENT: Final = False
 
 # The factory sleep time of the manuals (seconds): what "Never sleep" switched off restores
-# when the unit's own earlier sleep time is not known.
+# when the unit's own earlier sleep time is not known or shorter than may be set.
 DEFAULT_SLEEP_TIME: Final = 3600
 
 # Settings change only when someone edits them in the phone app, so they are re-read

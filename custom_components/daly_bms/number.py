@@ -24,7 +24,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .bank_coordinator import is_bank
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .data import DalyData
-from .entity import DalyEntityDescription, ValueEntity, registered_keys, unit_identity
+from .entity import (
+    DalyEntityDescription,
+    ValueEntity,
+    async_present,
+    entities_of,
+    unit_identity,
+)
 from .protocol import NEVER_SLEEP, Setting
 from .sensor_descriptions import AMPERE_HOURS
 
@@ -87,8 +93,9 @@ def number_description(setting: Setting) -> DalyNumberEntityDescription:
         native_step=setting.step,
         mode=NumberMode.BOX,
         value_fn=value_fn,
-        # Made when the first reading shows the value; an entity of an earlier run stays.
-        exists_fn=lambda data: value_fn(data) is not None,
+        # Made once the unit's settings were read, whatever they hold: a unit with no
+        # capacity set yet, or one that never sleeps, shows unknown and can be set.
+        exists_fn=lambda data: data.settings is not None,
     )
 
 
@@ -101,18 +108,9 @@ async def async_setup_entry(
     if is_bank(entry):
         return
     coordinator = entry.runtime_data
-    data = coordinator.data
-    known = registered_keys(hass, entry, NUMBER_DOMAIN)
-    # A unit that never sleeps shows no sleep time, yet its number belongs to it.
-    never_sleeps = data.settings is not None and data.settings.sleep_time == NEVER_SLEEP
-    descriptions = (number_description(row) for row in data.status.capabilities.numbers())
-    async_add_entities(
-        DalyNumber(coordinator, description, unit_identity(coordinator, description.key))
-        for description in descriptions
-        if description.key in known
-        or description.exists_fn(data)
-        or (description.key == "sleep_time" and never_sleeps)
-    )
+    rows = coordinator.data.status.capabilities.numbers()
+    present = async_present(hass, entry, NUMBER_DOMAIN, map(number_description, rows))
+    async_add_entities(entities_of(DalyNumber, coordinator, unit_identity, present))
 
 
 class DalyNumber(ValueEntity[DalyCoordinator], NumberEntity):

@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .bank_entity import platform_entities
 from .bank_switch import BANK_SWITCHES
+from .const import DEFAULT_SLEEP_TIME
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .data import DalyData
 from .entity import (
@@ -77,9 +78,22 @@ def _setting_switch(key: str) -> DalySwitchEntityDescription:
     )
 
 
+def _sleep_time_to_restore(coordinator: DalyCoordinator) -> int:
+    """Return the sleep time Never sleep off gives back to the unit.
+
+    The unit's own earlier sleep time where it may be set; otherwise the factory hour.
+    One set in the phone app may be shorter than the row allows: written back, it would
+    be refused and leave the unit never sleeping.
+    """
+    earlier = coordinator.sleep_time_to_restore
+    row = coordinator.data.status.capabilities.setting("sleep_time")
+    if row is not None and not row.minimum <= earlier <= row.maximum:
+        return DEFAULT_SLEEP_TIME
+    return earlier
+
+
 async def _never_sleep(coordinator: DalyCoordinator, on: bool, label: str) -> None:
-    # Off gives the unit back the sleep time it had (or the factory hour).
-    sleep_time = NEVER_SLEEP if on else coordinator.sleep_time_to_restore
+    sleep_time = NEVER_SLEEP if on else _sleep_time_to_restore(coordinator)
     await coordinator.async_set_setting("sleep_time", sleep_time, label, switch=True)
 
 

@@ -126,6 +126,34 @@ async def test_auto_confirm_adds_the_batteries_and_the_bank_and_fills_the_dashbo
     for row in cells[0]["entities"]:
         assert 2.5 <= float(hass.states.get(row["entity"]).state) <= 3.65
 
+    # What a user may set has a card of its own, never the catch-all "More": all of it on
+    # the three D2 units, the state of charge alone on the A5 unit.
+    settings = [
+        [row["name"] for row in card["entities"]]
+        for section in sections[1:]
+        for card in section["cards"]
+        if card.get("title") == "Settings"
+    ]
+    everything = [
+        "Rated capacity",
+        "State of charge calibration",
+        "Sleep time",
+        "Never sleep",
+        "Balancer",
+    ]
+    assert settings == [everything, everything, everything, ["State of charge calibration"]]
+    unplaced = {
+        entity_id
+        for section in sections
+        for card in section["cards"]
+        if card.get("title") == "More"
+        for entity_id in card["entities"]
+    }
+    assert not {entity_id for entity_id in unplaced if entity_id.startswith("number.")}
+    assert not {
+        entity_id for entity_id in unplaced if entity_id.endswith(("_never_sleep", "_balancer"))
+    }
+
     # The two house packs start a few percent apart, well within a volt: ready to parallel.
     paralleling = next(card for card in sections[0]["cards"] if card.get("title") == "Paralleling")
     ready = hass.states.get(paralleling["entities"][0]["entity"])

@@ -6,6 +6,14 @@ from typing import Any
 
 from demo.dashboard import Battery, build_dashboard, history_hours, is_placed
 
+SETTINGS = (
+    ("number", "rated_capacity"),
+    ("number", "soc_setting"),
+    ("number", "sleep_time"),
+    ("switch", "never_sleep"),
+    ("switch", "balancer"),
+)
+
 
 def _full_battery(cells: int = 16, *, switches: bool = True) -> Battery:
     entities: dict[tuple[str, str], str] = {
@@ -37,6 +45,8 @@ def _full_battery(cells: int = 16, *, switches: bool = True) -> Battery:
     mos_domain = "switch" if switches else "binary_sensor"
     for key in ("charge_mos", "discharge_mos"):
         entities[(mos_domain, key)] = f"{mos_domain}.pack_{key}"
+    for domain, key in SETTINGS:
+        entities[(domain, key)] = f"{domain}.pack_{key}"
     return Battery(name="DL-40D63C3223A2", entities=entities)
 
 
@@ -95,8 +105,42 @@ def test_no_card_switches_both_mosfets_with_one_tap() -> None:
         if card["type"] == "entities"
     ]
     switches = [card for card in entities_cards if any("switch." in r for r in _row_ids(card))]
-    assert {card["title"] for card in switches} == {"MOS switches", "Paralleling"}
+    assert {card["title"] for card in switches} == {"MOS switches", "Settings", "Paralleling"}
     assert all(card["show_header_toggle"] is False for card in entities_cards)
+
+
+def test_the_settings_a_user_may_change_have_a_card() -> None:
+    cards = _cards(build_dashboard([_full_battery()], speed=60, auto_confirm=True))
+
+    assert _row_ids(cards["Settings"]) == [
+        "number.pack_rated_capacity",
+        "number.pack_soc_setting",
+        "number.pack_sleep_time",
+        "switch.pack_never_sleep",
+        "switch.pack_balancer",
+    ]
+    assert [row["name"] for row in cards["Settings"]["entities"]] == [
+        "Rated capacity",
+        "State of charge calibration",
+        "Sleep time",
+        "Never sleep",
+        "Balancer",
+    ]
+    for domain, key in SETTINGS:
+        assert is_placed(domain, key), key
+
+
+def test_a_unit_with_only_the_soc_to_set_gets_a_settings_card_of_one_row() -> None:
+    battery = Battery(
+        name="Shed battery",
+        entities={
+            ("sensor", "soc"): "sensor.shed_soc",
+            ("number", "soc_setting"): "number.shed_soc_setting",
+        },
+    )
+    cards = _cards(build_dashboard([battery], speed=60, auto_confirm=True))
+
+    assert _row_ids(cards["Settings"]) == ["number.shed_soc_setting"]
 
 
 def test_cells_are_listed_in_number_order() -> None:

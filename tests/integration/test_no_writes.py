@@ -46,9 +46,17 @@ async def test_setup_polls_reload_reconnect_and_restart_only_read(
     await hass.async_block_till_done(wait_background_tasks=True)
     await advance(hass, 11)
 
+    # A persistent link is up between readings; a per-poll one only while it reads.
+    persistent = options.get("connection_mode") != "per_poll"
+    assert radio.connected is persistent
+    asked = len(radio.requests)
     radio.drop_link()
+    assert not radio.connected
     await advance(hass, 11)
     await advance(hass, 11)
+    # Asked again after the link was gone: the integration connected anew.
+    assert len(radio.requests) > asked
+    assert radio.connected is persistent
 
     # A restart: the entry is let go of and started again, with a new coordinator.
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -18,9 +18,11 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 
+from custom_components.daly_bms.const import DEFAULT_SLEEP_TIME, SETTINGS_EVERY_POLLS
+from simulator import ConstantProfile
 from simulator.radio import RadioUnit
 
-from .common import entity_id, setup_entry, state, switch_to, value, writes
+from .common import advance, entity_id, setup_entry, state, switch_to, value, writes
 
 P81 = {"name": "JHB-50181201A494", "dialect": "p81"}
 
@@ -85,6 +87,41 @@ async def test_rated_capacity_round_trips(
     assert len(writes(radio)) == 1
 
 
+@pytest.mark.parametrize(
+    ("unit_options", "capacity_mah"),
+    [({}, 0), ({}, 0xFFFF * 100), (P81, 0), (P81, 0x0FFFFFFF)],
+    ids=["d2 0 Ah", "d2 6553.5 Ah", "p81 0 Ah", "p81 268435.455 Ah"],
+)
+async def test_a_unit_without_a_plausible_rated_capacity_can_be_given_one(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    unit_options: dict[str, Any],
+    capacity_mah: int,
+) -> None:
+    """A first-use unit: the register holds no capacity a pack can have. The number is
+    there all the same, unknown rather than that value, so the owner can set it."""
+    radio = add_simulated_unit(**unit_options)
+    radio.unit.settings.rated_capacity_mah = capacity_mah
+    await setup_entry(hass, radio)
+    assert state(hass, "number", radio, "rated_capacity").state == STATE_UNKNOWN
+    assert entity_id(hass, "sensor", radio, "rated_capacity") is None
+    await set_number(hass, radio, "rated_capacity", 280.0)
+    assert radio.unit.settings.limits.rated_capacity_ah == 280.0
+    assert value(hass, "number", radio, "rated_capacity") == 280.0
+
+
+async def test_a_rated_capacity_that_turns_implausible_shows_unknown(
+    hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
+) -> None:
+    radio = add_simulated_unit()
+    await setup_entry(hass, radio)
+    assert value(hass, "number", radio, "rated_capacity") == 100.0
+    assert radio.unit.firmware.write_register(0x80, 0xFFFF)
+    for _ in range(SETTINGS_EVERY_POLLS + 1):  # past the next settings read
+        await advance(hass, 11)
+    assert state(hass, "number", radio, "rated_capacity").state == STATE_UNKNOWN
+
+
 @pytest.mark.parametrize("unit_options", [{}, P81], ids=["d2", "p81"])
 async def test_sleep_time_and_never_sleep(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit], unit_options: dict[str, Any]
@@ -117,6 +154,34 @@ async def test_never_sleep_off_restores_the_factory_hour_when_the_unit_never_sle
     assert state(hass, "number", radio, "sleep_time").state == STATE_UNKNOWN
     await switch_to(hass, radio, "never_sleep", False)
     assert radio.unit.settings.limits.sleep_time_s == 3600
+
+
+@pytest.mark.parametrize(
+    ("unit_options", "seconds"),
+    [({}, 30), ({}, 0), (P81, 30)],
+    ids=["d2 30 s", "d2 0 s", "p81 30 s"],
+)
+async def test_never_sleep_off_restores_the_factory_hour_over_a_time_that_may_not_be_set(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    unit_options: dict[str, Any],
+    seconds: int,
+) -> None:
+    """A sleep time shorter than the number allows (set in the phone app) is not written
+    back: the write would be refused, and the unit would be left never sleeping."""
+    # A load keeps the unit awake through its short sleep time.
+    radio = add_simulated_unit(profile=ConstantProfile(-5.0), **unit_options)
+    radio.unit.settings.sleep_time_s = seconds
+    entry = await setup_entry(hass, radio)
+    assert entry.runtime_data.data.settings.sleep_time == seconds
+    await switch_to(hass, radio, "never_sleep", True)
+    assert radio.unit.settings.limits.sleep_time_s == 0xFFFF
+    assert entry.runtime_data.sleep_time_to_restore == seconds
+
+    await switch_to(hass, radio, "never_sleep", False)
+    assert radio.unit.settings.limits.sleep_time_s == DEFAULT_SLEEP_TIME
+    assert value(hass, "number", radio, "sleep_time") == DEFAULT_SLEEP_TIME
+    assert state(hass, "switch", radio, "never_sleep").state == STATE_OFF
 
 
 @pytest.mark.parametrize("unit_options", [{}, P81], ids=["d2", "p81"])

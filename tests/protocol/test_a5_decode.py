@@ -354,6 +354,9 @@ def test_settings_reply() -> None:
     empty = decode_settings(reply(0x50, [0] * 8))
     assert empty.rated_capacity is None
     assert empty.cell_reference_voltage is None
+    unset = decode_settings(reply(0x50, [*u32(0xFFFFFFFF), *u32(3200)]))
+    assert unset.rated_capacity is None
+    assert unset.cell_reference_voltage == 3.2
     with pytest.raises(DalyFrameError, match="not a reply to 0x50"):
         decode_settings(reply(0x90))
 

@@ -13,11 +13,24 @@ from typing import Any
 import bleak
 import pytest
 
-from custom_components.daly_bms.protocol import D2, BatteryState, DalyStatus, __main__ as cli
+from custom_components.daly_bms.protocol import (
+    D2,
+    BatteryState,
+    DalyStatus,
+    __main__ as cli,
+    parse_frame,
+)
 from simulator.radio import RadioRegistry
 from simulator.unit import SimulatedUnit
 
-from .examples import EXAMPLE_A, EXAMPLE_C, EXAMPLE_D, EXAMPLE_P_BLOCK1, EXAMPLE_P_BLOCK2
+from .examples import (
+    EXAMPLE_A,
+    EXAMPLE_C,
+    EXAMPLE_D,
+    EXAMPLE_P_BLOCK1,
+    EXAMPLE_P_BLOCK2,
+    with_crc,
+)
 from .simlink import make_unit
 from .test_decode import STATUS_KEYS
 
@@ -106,6 +119,20 @@ def test_decode_settings(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "decode-settings", "0x" + EXAMPLE_D.hex())
     assert code == 0
     assert json.loads(out)["sleep_time"] == 7200
+
+
+def test_decode_settings_prints_null_for_an_unset_capacity_and_soc(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Rated capacity 0xFFFF (6553.5 Ah) and SOC 1500 (150 %): registers nobody set.
+    block = bytearray(parse_frame(EXAMPLE_D).payload)
+    block[0:2] = (0xFFFF).to_bytes(2, "big")
+    block[2 * (0xA7 - 0x80) : 2 * (0xA7 - 0x80) + 2] = (1500).to_bytes(2, "big")
+    code, out, _ = run(capsys, "decode-settings", with_crc(b"\xd2\x03\x52" + block).hex())
+    assert code == 0
+    printed = json.loads(out)
+    assert (printed["rated_capacity"], printed["soc_setting"]) == (None, None)
+    assert printed["sleep_time"] == 7200
 
 
 def _simulated_bleak_client(unit: SimulatedUnit) -> Callable[..., bleak.BleakClient]:

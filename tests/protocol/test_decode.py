@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -158,17 +159,60 @@ def test_p81_settings_are_not_read_with_the_d2_layout() -> None:
         decode_settings(frame)
 
 
+def _example_d_with(register: int, raw: int) -> bytes:
+    """EXAMPLE_D with one register of the settings block (0x80-0xA8) replaced."""
+    payload = parse_frame(EXAMPLE_D).payload
+    registers = [int.from_bytes(payload[i : i + 2], "big") for i in range(0, len(payload), 2)]
+    registers[register - 0x80] = raw
+    return read_reply(0xD2, registers)
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [(0, BatteryType.LIFEPO4), (1, BatteryType.LI_ION), (2, BatteryType.LTO), (9, None)],
 )
 def test_battery_types(raw: int, expected: BatteryType | None) -> None:
-    registers = list(parse_frame(EXAMPLE_D).payload)
-    registers = [
-        int.from_bytes(bytes(registers[i : i + 2]), "big") for i in range(0, len(registers), 2)
-    ]
-    registers[0x89 - 0x80] = raw
-    assert decode_settings(read_reply(0xD2, registers)).battery_type is expected
+    assert decode_settings(_example_d_with(0x89, raw)).battery_type is expected
+
+
+@pytest.mark.parametrize(
+    ("register", "raw", "field", "expected"),
+    [
+        # An unset rated capacity reads 0 or 0xFFFF: neither is 0 or 6553.5 Ah.
+        (0x80, 0xFFFF, "rated_capacity", None),
+        (0x80, 0, "rated_capacity", None),
+        (0x80, 9, "rated_capacity", None),
+        (0x80, 10, "rated_capacity", 1.0),
+        (0x80, 50000, "rated_capacity", 5000.0),
+        (0x80, 50001, "rated_capacity", None),
+        (0xA7, 1500, "soc_setting", None),
+        (0xA7, 1001, "soc_setting", None),
+        (0xA7, 1000, "soc_setting", 100.0),
+        (0xA7, 0, "soc_setting", 0.0),
+        # Limits that no pack can have come from an unset or garbled register too.
+        (0x81, 0xFFFF, "cell_reference_voltage", None),
+        (0x8B, 0, "cell_overvoltage_warning", None),
+        (0x8F, 0xFFFF, "pack_overvoltage_warning", None),
+        (0x93, 0, "charge_overcurrent_warning", None),
+        (0x97, 0xFFFF, "charge_overtemperature_warning", None),
+        (0x9F, 0xFFFF, "cell_delta_warning", None),
+        (0xA3, 0xFFFF, "balancing_start_voltage", None),
+        (0xA8, 0xFFFF, "mos_overtemperature", None),
+        # Any sleep time is one the unit can hold, even one shorter than may be set.
+        (0x8A, 30, "sleep_time", 30),
+        (0x8A, 0xFFFF, "sleep_time", 0xFFFF),
+    ],
+)
+def test_implausible_settings_decode_to_none(
+    register: int, raw: int, field: str, expected: float | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "custom_components.daly_bms.protocol")
+    settings_ = decode_settings(_example_d_with(register, raw))
+    assert getattr(settings_, field) == expected
+    assert (f"implausible setting {field}" in caplog.text) is (expected is None)
+    # The rest of the block still reads.
+    assert settings_.battery_type is BatteryType.LIFEPO4
+    assert settings_.cells_per_board == (4,)
 
 
 def test_d2_80_registers_extended_block() -> None:

@@ -89,7 +89,14 @@ def test_only_what_the_map_carries_is_published() -> None:
     [
         ({0x109: 0xFFFF, 0x10A: 0xFFFF}, "rated_capacity", None),
         ({0x109: 1, 0x10A: 0x86A0}, "rated_capacity", 100.0),
-        ({0x109: 0, 0x10A: 100}, "rated_capacity", 0.1),
+        # 0.1 Ah, 0 Ah or 268435.455 Ah are unset or garbled registers, not capacities.
+        ({0x109: 0, 0x10A: 100}, "rated_capacity", None),
+        ({0x109: 0, 0x10A: 0}, "rated_capacity", None),
+        ({0x109: 0x0FFF, 0x10A: 0xFFFF}, "rated_capacity", None),
+        ({0x109: 0, 0x10A: 1000}, "rated_capacity", 1.0),
+        ({0x109: 5_000_000 >> 16, 0x10A: 5_000_000 & 0xFFFF}, "rated_capacity", 5000.0),
+        ({0x109: 5_000_001 >> 16, 0x10A: 5_000_001 & 0xFFFF}, "rated_capacity", None),
+        ({0x116: 1000}, "soc_setting", 100.0),
         ({0x115: 6}, "sleep_time", 60),
         ({0x115: 0}, "sleep_time", 0),
         ({0x116: 1001}, "soc_setting", None),

@@ -11,11 +11,15 @@ from custom_components.daly_bms.protocol import (
     BOUNDS,
     DalyClient,
     DalyStatus,
+    Dialect,
     ReadingGuard,
+    SettingKind,
     UnitLimits,
+    capabilities_of,
     decode_settings,
     decode_status,
 )
+from custom_components.daly_bms.protocol.plausibility import SETTING_BOUNDS
 from simulator.faults import FaultKind
 
 from .examples import (
@@ -167,6 +171,22 @@ def test_unit_limits_leave_out_implausible_settings() -> None:
     assert no_boards.cell_count is None
     assert UnitLimits().max_remaining_capacity() == BOUNDS["remaining_capacity"].high
     assert UnitLimits(rated_capacity=100.0).max_remaining_capacity() == pytest.approx(120.0)
+
+
+@pytest.mark.parametrize("dialect", list(Dialect))
+def test_what_may_be_set_is_what_is_believed_when_read(dialect: Dialect) -> None:
+    """Each writable number's range is the bound its value is decoded against."""
+    rows = [row for row in capabilities_of(dialect).writable if row.kind is SettingKind.NUMBER]
+    assert rows
+    for row in rows:
+        if row.key == "sleep_time":
+            # Every sleep time a unit holds is read; only the ones that may be set are bounded.
+            assert row.key not in SETTING_BOUNDS
+            continue
+        bound = SETTING_BOUNDS[row.key]
+        assert (row.minimum, row.maximum) == (bound.low, bound.high)
+    assert SETTING_BOUNDS["rated_capacity"] == (1.0, 5000.0)
+    assert SETTING_BOUNDS["soc_setting"] == (0.0, 100.0)
 
 
 @pytest.mark.parametrize("dialect", ["d2", "p81"])

@@ -9,6 +9,7 @@ so a bit that either side puts in the wrong place shows up as a wrong name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import datetime
 
 from custom_components.daly_bms.protocol import (
@@ -25,6 +26,7 @@ from custom_components.daly_bms.protocol import (
     p81_status_requests,
     parse_frame,
 )
+from custom_components.daly_bms.protocol.plausibility import SETTING_BOUNDS
 from simulator import ManualClock, SimulatedUnit
 
 ADDRESS = "C0:DA:1B:00:00:31"
@@ -177,6 +179,25 @@ def truth_status(unit: SimulatedUnit, registers: int = 80) -> DalyStatus:
     )
 
 
+def believed(field: str, value: float | None) -> float | None:
+    """`value` as a decoder may publish the setting `field`: None outside what a unit holds."""
+    bound = SETTING_BOUNDS.get(field)
+    if value is None or bound is None or bound.allows(value):
+        return value
+    return None
+
+
+def _believed_settings(settings: DalySettings) -> DalySettings:
+    return replace(
+        settings,
+        **{
+            field: believed(field, getattr(settings, field))
+            for field in SETTING_BOUNDS
+            if getattr(settings, field) is not None
+        },
+    )
+
+
 def truth_p81_settings(unit: SimulatedUnit) -> DalySettings:
     """What the p81 map carries, from the simulated unit; every other setting unknown."""
     settings = unit.settings
@@ -195,7 +216,7 @@ def truth_p81_settings(unit: SimulatedUnit) -> DalySettings:
         cells_per_board=(unit.battery.cell_count,),
         temperature_sensors_per_board=(unit.battery.temperature_sensors,),
     )
-    return DalySettings(**values)  # type: ignore[arg-type]
+    return _believed_settings(DalySettings(**values))  # type: ignore[arg-type]
 
 
 def truth_settings(unit: SimulatedUnit, *, balancer_read: bool = False) -> DalySettings:
@@ -223,7 +244,7 @@ def truth_settings(unit: SimulatedUnit, *, balancer_read: bool = False) -> DalyS
 
     boards = register(0x82)
     fitted = min(boards, 3)  # three slots each for cells and sensors per board
-    return DalySettings(
+    settings = DalySettings(
         rated_capacity=register(0x80) / 10,
         cell_reference_voltage=volts(0x81, 1000),
         battery_type=BATTERY_TYPE_OF_REGISTER.get(register(0x89)),
@@ -262,6 +283,7 @@ def truth_settings(unit: SimulatedUnit, *, balancer_read: bool = False) -> DalyS
         temperature_sensors_per_board=tuple(register(0x86 + i) for i in range(fitted)),
         balancer=register(0xCF) == 1 if balancer_read else None,
     )
+    return _believed_settings(settings)
 
 
 def assert_settings_drive_the_simulator(settings: DalySettings, unit: SimulatedUnit) -> None:
@@ -270,7 +292,7 @@ def assert_settings_drive_the_simulator(settings: DalySettings, unit: SimulatedU
     A p81 unit's map carries no limits: there only capacity, sleep time and MOS count.
     """
     limits = unit.settings.limits
-    assert settings.rated_capacity == limits.rated_capacity_ah
+    assert settings.rated_capacity == believed("rated_capacity", limits.rated_capacity_ah)
     assert (settings.charge_mos, settings.discharge_mos) == (
         limits.charge_mos,
         limits.discharge_mos,
@@ -294,11 +316,18 @@ def assert_settings_drive_the_simulator(settings: DalySettings, unit: SimulatedU
     }
     for stem, pair in pairs.items():
         decoded = (getattr(settings, f"{stem}_warning"), getattr(settings, f"{stem}_alarm"))
-        assert decoded == pair, stem
+        expected = (believed(f"{stem}_warning", pair[0]), believed(f"{stem}_alarm", pair[1]))
+        assert decoded == expected, stem
     assert settings.sleep_time == limits.sleep_time_s
-    assert settings.balancing_start_voltage == limits.balance_start_v
-    assert settings.balancing_start_delta == limits.balance_start_delta_v
-    assert settings.mos_overtemperature == limits.mos_overtemperature
+    assert settings.balancing_start_voltage == believed(
+        "balancing_start_voltage", limits.balance_start_v
+    )
+    assert settings.balancing_start_delta == believed(
+        "balancing_start_delta", limits.balance_start_delta_v
+    )
+    assert settings.mos_overtemperature == believed(
+        "mos_overtemperature", limits.mos_overtemperature
+    )
 
 
 def truth_device_info(unit: SimulatedUnit) -> DalyDeviceInfo:

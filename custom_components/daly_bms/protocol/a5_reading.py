@@ -20,7 +20,7 @@ from .d2_alarms import ALARMS as D2_ALARMS
 from .decode import CompiledStatus, Raw, Scaled, StatusLayout, decode_status_registers
 from .errors import DalyFrameError
 from .models import Alarm, AlarmSeverity, DalySettings, DalyStatus
-from .plausibility import NO_LIMITS, UnitLimits
+from .plausibility import NO_LIMITS, UnitLimits, plausible_settings
 
 
 class A5Command(IntEnum):
@@ -257,9 +257,9 @@ def decode_rated(frame: A5Frame) -> DalySettings:
     if frame.command != A5Command.RATED or frame.address != REPLY_ADDRESS:
         raise DalyFrameError(f"not a reply to 0x50 (command 0x{frame.command:02X})")
     capacity_mah, cell_mv = struct.unpack(">II", frame.data)
+    values = {"rated_capacity": capacity_mah / 1000, "cell_reference_voltage": cell_mv / 1000}
     return DalySettings(
-        rated_capacity=capacity_mah / 1000 if capacity_mah else None,
-        cell_reference_voltage=cell_mv / 1000 if 0 < cell_mv <= 5000 else None,
+        **plausible_settings(values),
         **dict.fromkeys(_SETTINGS_NOT_CARRIED),
     )
 

@@ -2,8 +2,9 @@
 
 A dialect describes where it keeps each value (`StatusLayout`, `SettingsLayout`,
 `VersionLayout`); the functions here turn a tuple of register values into a DalyStatus,
-DalySettings or DalyDeviceInfo. Every value passes the bounds of `plausibility.BOUNDS` on
-the way; one that fails is None, never a number.
+DalySettings or DalyDeviceInfo. Every value passes the bounds of `plausibility.BOUNDS` (a
+setting those of `plausibility.SETTING_BOUNDS`) on the way; one that fails is None, never
+a number.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .models import (
     DalySettings,
     DalyStatus,
 )
-from .plausibility import BOUNDS, NO_LIMITS, UnitLimits
+from .plausibility import BOUNDS, NO_LIMITS, UnitLimits, plausible_settings
 from .versions import VersionStrings
 
 _LOGGER = logging.getLogger(__name__)
@@ -318,7 +319,7 @@ def _cells(
 
 
 def decode_settings_registers(layout: SettingsLayout, regs: tuple[int, ...]) -> DalySettings:
-    """Turn a settings block into DalySettings."""
+    """Turn a settings block into DalySettings, dropping values no unit can be set to."""
     values: dict[str, Any] = {}
     for field, register, offset, divisor, _absent in layout.scaled:
         values[field] = (regs[register] - offset) / divisor
@@ -326,6 +327,7 @@ def decode_settings_registers(layout: SettingsLayout, regs: tuple[int, ...]) -> 
         values[field] = abs(regs[register] - offset) / divisor
     for field, register, flag, _absent in layout.raw:
         values[field] = regs[register] != 0 if flag else regs[register]
+    plausible_settings(values)
     boards = regs[layout.boards]
     # Three slots each; only those of fitted boards mean anything.
     fitted = min(boards, 3)

@@ -31,7 +31,7 @@ from .dialect import Exchange, FrameInput, ModbusDialect
 from .errors import DalyFrameError, DalyTimeoutError
 from .frames import encode_write_single
 from .models import Alarm, AlarmSeverity, Capabilities, Dialect, MosBank
-from .plausibility import NO_LIMITS, UnitLimits
+from .plausibility import NO_LIMITS, UnitLimits, plausible_settings
 from .settings import NEVER_SLEEP, rated_capacity, sleep_time, soc_setting
 from .versions import decode_p81 as decode_p81_versions
 
@@ -115,7 +115,7 @@ WRITABLE: Final = (
 
 
 def decode_settings_block(regs: tuple[int, ...]) -> DalySettings:
-    """Decode the 81 registers from 0x100 by the p81 map; unmapped fields are None."""
+    """Decode the 81 registers from 0x100 by the p81 map; unmapped or implausible: None."""
 
     def at(register: int) -> int:
         return regs[register - SETTINGS_BLOCK[0]]
@@ -126,18 +126,17 @@ def decode_settings_block(regs: tuple[int, ...]) -> DalySettings:
     capacity_mah = at(REGISTER_RATED_CAPACITY) << 16 | at(REGISTER_RATED_CAPACITY + 1)
     sleep = at(REGISTER_SLEEP_TIME)
     soc = at(REGISTER_SOC)
-    return settings_of(
-        {
-            # All ones is an unset register, not a capacity.
-            "rated_capacity": None if capacity_mah == 0xFFFFFFFF else capacity_mah / 1000,
-            "sleep_time": NEVER_SLEEP if sleep == P81_NEVER_SLEEP else sleep * SLEEP_STEP,
-            "soc_setting": soc / 10 if soc <= 1000 else None,
-            "charge_mos": switch(REGISTER_CHARGE_MOS),
-            "discharge_mos": switch(REGISTER_DISCHARGE_MOS),
-            "cells_per_board": (at(REGISTER_CELL_COUNT),),
-            "temperature_sensors_per_board": (at(REGISTER_SENSOR_COUNT),),
-        }
-    )
+    # An unset capacity (0, all ones) or SOC (0xFFFF) falls outside the setting bounds.
+    values = {
+        "rated_capacity": capacity_mah / 1000,
+        "sleep_time": NEVER_SLEEP if sleep == P81_NEVER_SLEEP else sleep * SLEEP_STEP,
+        "soc_setting": soc / 10,
+        "charge_mos": switch(REGISTER_CHARGE_MOS),
+        "discharge_mos": switch(REGISTER_DISCHARGE_MOS),
+        "cells_per_board": (at(REGISTER_CELL_COUNT),),
+        "temperature_sensors_per_board": (at(REGISTER_SENSOR_COUNT),),
+    }
+    return settings_of(plausible_settings(values))
 
 
 _BLOCK1_STRUCT: Final = struct.Struct(f">{BLOCK1[1]}H")

@@ -68,6 +68,56 @@ REMAINING_OVER_RATED: Final = 1.2
 # capacities: an unset register).
 RATED_CAPACITY: Final = Bound(1.0, 5000.0)
 
+# What a unit's settings can be. A value outside comes from a register left unset (0,
+# 0xFFFF, all ones) or a garbled reply, never from a unit set up for a pack; the writable
+# rows of the settings table (settings.py) take their ranges from here, so a value that
+# may be set and a value that is believed when read back are the same. The sleep time has
+# no bound: every value of its register is a time the unit can hold.
+SETTING_BOUNDS: Final[Mapping[str, Bound]] = MappingProxyType(
+    {
+        "rated_capacity": RATED_CAPACITY,
+        "soc_setting": BOUNDS["soc"],
+        "cell_reference_voltage": BOUNDS["cell_voltage"],
+        "cell_overvoltage_warning": BOUNDS["cell_voltage"],
+        "cell_overvoltage_alarm": BOUNDS["cell_voltage"],
+        "cell_undervoltage_warning": BOUNDS["cell_voltage"],
+        "cell_undervoltage_alarm": BOUNDS["cell_voltage"],
+        "balancing_start_voltage": BOUNDS["cell_voltage"],
+        "cell_delta_warning": BOUNDS["cell_voltage_delta"],
+        "cell_delta_alarm": BOUNDS["cell_voltage_delta"],
+        "balancing_start_delta": BOUNDS["cell_voltage_delta"],
+        "pack_overvoltage_warning": BOUNDS["voltage"],
+        "pack_overvoltage_alarm": BOUNDS["voltage"],
+        "pack_undervoltage_warning": BOUNDS["voltage"],
+        "pack_undervoltage_alarm": BOUNDS["voltage"],
+        # Current limits are read as their magnitude.
+        "charge_overcurrent_warning": BOUNDS["current"],
+        "charge_overcurrent_alarm": BOUNDS["current"],
+        "discharge_overcurrent_warning": BOUNDS["current"],
+        "discharge_overcurrent_alarm": BOUNDS["current"],
+        "charge_overtemperature_warning": BOUNDS["mos_temperature"],
+        "charge_overtemperature_alarm": BOUNDS["mos_temperature"],
+        "charge_undertemperature_warning": BOUNDS["mos_temperature"],
+        "charge_undertemperature_alarm": BOUNDS["mos_temperature"],
+        "discharge_overtemperature_warning": BOUNDS["mos_temperature"],
+        "discharge_overtemperature_alarm": BOUNDS["mos_temperature"],
+        "discharge_undertemperature_warning": BOUNDS["mos_temperature"],
+        "discharge_undertemperature_alarm": BOUNDS["mos_temperature"],
+        "mos_overtemperature": BOUNDS["mos_temperature"],
+    }
+)
+
+
+def plausible_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Set every value of `values` outside its SETTING_BOUNDS to None; return `values`."""
+    for field, bound in SETTING_BOUNDS.items():
+        value = values.get(field)
+        if value is not None and not bound.allows(value):
+            _LOGGER.debug("dropping implausible setting %s %s", field, value)
+            values[field] = None
+    return values
+
+
 # Counters that only ever grow, and the most they can grow per second: a full cycle
 # takes at least half an hour (2 C charge and discharge, far beyond a daily use).
 COUNTER_RATES: Final[Mapping[str, float]] = MappingProxyType({"cycles": 1 / 1800})

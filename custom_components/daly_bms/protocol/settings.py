@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Final
 
 from .errors import DalySettingRangeError
-from .plausibility import BOUNDS, RATED_CAPACITY
+from .plausibility import SETTING_BOUNDS
 
 # The sleep time that means "never": 65535 seconds in every dialect's decoded settings (the
 # manuals: "If set to 65535, it means no sleep"), whatever the dialect stores for it.
@@ -94,8 +94,8 @@ def rated_capacity(register: int, *, scale: float, words: int = 1) -> Setting:
         scale=scale,
         step=0.1,
         words=words,
-        minimum=RATED_CAPACITY.low,
-        maximum=RATED_CAPACITY.high,
+        minimum=SETTING_BOUNDS["rated_capacity"].low,
+        maximum=SETTING_BOUNDS["rated_capacity"].high,
         unit="Ah",
     )
 
@@ -117,7 +117,7 @@ def sleep_time(register: int, *, scale: int, never: int) -> Setting:
 
 def soc_setting(register: int) -> Setting:
     """Return the state of charge the unit is set to, in tenths of a percent."""
-    soc = BOUNDS["soc"]
+    soc = SETTING_BOUNDS["soc_setting"]
     return Setting(
         key="soc_setting",
         kind=SettingKind.NUMBER,
