@@ -8,13 +8,12 @@ from datetime import timedelta
 import logging
 from typing import Any
 
-from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .actions import UnitActions
 from .const import (
     CONF_CONNECTION_MODE,
     CONF_INVERT_CURRENT,
@@ -22,50 +21,22 @@ from .const import (
     DEFAULT_CONNECTION_MODE,
     DEFAULT_INVERT_CURRENT,
     DEFAULT_POLL_INTERVAL,
-    DEFAULT_SLEEP_TIME,
     DOMAIN,
-    SETTINGS_EVERY_POLLS,
     STARTUP_BUDGET,
     ConnectionMode,
 )
 from .data import DalyData
 from .energy import Direction, EnergyTracker
-from .errors import (
-    MOS_NOT_CONFIRMED,
-    MOS_NOT_FOLLOWED,
-    MOS_NOT_SUPPORTED,
-    SETTING_NOT_FOLLOWED,
-    SETTING_NOT_SUPPORTED,
-    SETTING_OUT_OF_RANGE,
-    STARTUP_TIMEOUT,
-    SWITCH_NOT_FOLLOWED,
-    LinkFailure,
-    unit_error,
-)
+from .errors import STARTUP_TIMEOUT, LinkFailure, unit_error
 from .health import UnitHealth
 from .link import UnitLink
 from .lockout import SleepLockout
-from .operations import (
-    MosNotFollowedError,
-    SettingNotFollowedError,
-    mos_unknown,
-    read_settings,
-    read_versions,
-    switch_mos,
-    write_setting,
-)
-from .phases import async_get_phases, next_reading_delay
-from .protocol import (
-    NEVER_SLEEP,
-    DalyClient,
-    DalyDeviceInfo,
-    DalySettingRangeError,
-    DalySettings,
-    DalyStatus,
-    MosBank,
-    Setting,
-)
+from .phases import UnitPhase
+from .presence import UnitPresence
+from .protocol import DalyStatus, MosBank
+from .reader import UnitReader
 from .slots import async_get_arbiter
+from .unit_settings import UnitSettings
 
 type DalyConfigEntry = ConfigEntry[DalyCoordinator]
 
@@ -100,36 +71,26 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._slots = async_get_arbiter(hass).register(
             self.address, entry.title, self.connection_mode, self._async_slot_free
         )
+        self._phase = UnitPhase(hass, self.address, self.connection_mode, interval)
         self._link = UnitLink(hass, self.address, entry.title, self.connection_mode, self._slots)
-        self._first_status: DalyStatus | None = None
         self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
+        self._presence = UnitPresence(
+            hass, self.address, entry.title, self._health, self._link, self._async_poll_soon
+        )
         self._lockout = SleepLockout(hass, entry.entry_id, entry.title)
-        self._device_info: DalyDeviceInfo | None = None
-        self._settings: DalySettings | None = None
-        # What "Never sleep" switched off goes back to: the unit's last sleep time seen.
-        self.sleep_time_to_restore = DEFAULT_SLEEP_TIME
+        self._settings = UnitSettings()
+        self._reader = UnitReader(self._link, self._settings)
+        self._actions = UnitActions(self._link, self._settings, self)
         self._energy = EnergyTracker(interval)
-        self._polls_until_settings = 0
-        self._rssi: int | None = None
 
     async def _async_setup(self) -> None:
         """Connect once and learn what the unit is; it only ever reads."""
-
-        async def learn(client: DalyClient) -> None:
-            self._device_info = await read_versions(client)
-            self._settings = await self._async_read_settings(client)
-            # The first reading too: a second connection (and a second turn for a proxy
-            # slot) right after this one would only delay the first values.
-            self._first_status = await client.read_status()
-
+        # Home Assistant's start waits for this entry: a unit asleep or out of reach gives
+        # way and is tried again in the background once it has started.
+        budget = None if self.hass.is_running else STARTUP_BUDGET
         try:
-            if self.hass.is_running:
-                await self._link.run(learn)
-            else:
-                # Home Assistant's start waits for this entry: a unit asleep or out of reach
-                # gives way and is tried again in the background once it has started.
-                async with asyncio.timeout(STARTUP_BUDGET):
-                    await self._link.run(learn)
+            async with asyncio.timeout(budget):
+                await self._reader.async_learn()
         except LinkFailure as err:
             raise self._health.failed(err) from err
         except TimeoutError as err:
@@ -138,17 +99,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     @callback
     def async_start_watching(self) -> list[CALLBACK_TYPE]:
         """Follow the unit's advertisements; returns the cancel callbacks."""
-        return [
-            bluetooth.async_register_callback(
-                self.hass,
-                self._async_on_advertisement,
-                bluetooth.BluetoothCallbackMatcher(address=self.address, connectable=True),
-                bluetooth.BluetoothScanningMode.ACTIVE,
-            ),
-            bluetooth.async_track_unavailable(
-                self.hass, self._async_on_unavailable, self.address, connectable=True
-            ),
-        ]
+        return self._presence.async_start()
 
     async def async_shutdown(self) -> None:
         """Stop polling and let go of the unit for good (unload and Home Assistant stop)."""
@@ -157,7 +108,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         self._lockout.clear()
         await self._link.async_shutdown()
         self._slots.close()
-        async_get_phases(self.hass).give_back(self.address)
+        self._phase.give_back()
 
     async def async_on_stop(self, _event: Event) -> None:
         """Disconnect when Home Assistant stops so the unit is free for the phone app."""
@@ -174,76 +125,33 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
 
     async def _async_update_data(self) -> DalyData:
         """Read the status (and the settings now and then) and derive the rest."""
-
-        async def read(client: DalyClient) -> DalyStatus:
-            status = await client.read_status()
-            if self._polls_until_settings <= 0:
-                self._settings = await self._async_read_settings(client)
-            else:
-                self._polls_until_settings -= 1
-            return status
-
         started = self.hass.loop.time()
-        status, self._first_status = self._first_status, None
         try:
-            if status is None:
-                status = await self._link.run(read)
+            status = await self._reader.async_read()
         except LinkFailure as err:
             if self._link.shut_down and self.data is not None and self.last_update_success:
                 # Cut short by unload or stop, not by the unit: the last reading stands.
                 return self.data
             raise self._health.failed(err) from err
         self._health.answered()
-        info = bluetooth.async_last_service_info(self.hass, self.address, connectable=True)
-        self._next_on_phase(started, info)
-        return self._data(status, info)
+        info = self._presence.async_last_heard()
+        self.update_interval = self._phase.next_interval(started, info.source if info else None)
+        return self._data(status)
 
-    def _next_on_phase(
-        self, started: float, info: bluetooth.BluetoothServiceInfoBleak | None
-    ) -> None:
-        """Time the next reading to this unit's phase among the units its scanner hears."""
-        now = self.hass.loop.time()
-        group = f"{info.source if info else ''} {self.connection_mode}"
-        phase = async_get_phases(self.hass).take(self.address, group)
-        delay = next_reading_delay(
-            now=now, started=started, interval=self.poll_interval, phase=phase
-        )
-        # Home Assistant starts the next refresh on a whole second of the loop's clock (plus
-        # its own jitter): counted from the start of this second, the unit keeps its phase.
-        self.update_interval = timedelta(seconds=delay + now % 1)
-
-    async def _async_read_settings(self, client: DalyClient) -> DalySettings | None:
-        # A unit that does not tell this time keeps the settings it told before.
-        self._polls_until_settings = SETTINGS_EVERY_POLLS - 1
-        settings = await read_settings(client)
-        if settings is None:
-            return self._settings
-        self._take_settings(settings)
-        return settings
-
-    def _take_settings(self, settings: DalySettings) -> None:
-        """Keep settings the unit reported, and what they say about its sleep."""
-        self._settings = settings
-        if settings.sleep_time is not None and settings.sleep_time != NEVER_SLEEP:
-            self.sleep_time_to_restore = settings.sleep_time
-
-    def _data(
-        self, status: DalyStatus, info: bluetooth.BluetoothServiceInfoBleak | None
-    ) -> DalyData:
+    def _data(self, status: DalyStatus) -> DalyData:
         """Every reading passes here once, raw, changed or not: orient, count, then show it."""
-        if info is not None:
-            self._rssi = info.rssi
         if self.invert_current:
             # Before anything is derived from it: power, state and energy follow the sign.
             status = status.with_current_inverted()
-        self._lockout.update(self._settings)
-        assert self._device_info is not None
+        settings = self._settings.current
+        self._lockout.update(settings)
+        assert self._reader.device_info is not None
         return DalyData(
             status=status,
-            settings=self._settings,
-            device_info=self._device_info,
-            rssi=self._rssi,
-            derived=self._energy.update(self.hass.loop.time(), status, self._settings),
+            settings=settings,
+            device_info=self._reader.device_info,
+            rssi=self._presence.rssi,
+            derived=self._energy.update(self.hass.loop.time(), status, settings),
         )
 
     @callback
@@ -251,22 +159,6 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         """Continue an energy counter from the total it had before a restart or reload."""
         self.data = replace(self.data, derived=self._energy.restore(direction, wh))
         self.async_update_listeners()
-
-    @callback
-    def _async_on_advertisement(
-        self, service_info: bluetooth.BluetoothServiceInfoBleak, _: bluetooth.BluetoothChange
-    ) -> None:
-        self._rssi = service_info.rssi
-        if self._health.out_of_range:
-            self._health.out_of_range = False
-            _LOGGER.debug("%s: heard again, polling now", self.name)
-            self._async_poll_soon("heard")
-
-    @callback
-    def _async_on_unavailable(self, _service_info: bluetooth.BluetoothServiceInfoBleak) -> None:
-        # A unit stops advertising while a central holds it: when that is us, all is well.
-        if not self._link.up:
-            self._async_poll_soon("not heard")
 
     @callback
     def _async_slot_free(self) -> None:
@@ -279,97 +171,27 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             self.hass, self.async_refresh(), f"{DOMAIN} {self.address} {why}"
         )
 
+    @property
+    def sleep_time_to_restore(self) -> int:
+        """Return the sleep time that switching "Never sleep" off gives back."""
+        return self._settings.sleep_time_to_restore
+
     async def async_set_mos(self, bank: MosBank, on: bool) -> None:
         """Switch a MOSFET bank on the user's explicit request, then show the unit's state."""
-        if not self.data.status.capabilities.can_switch(bank):
-            raise unit_error(HomeAssistantError, MOS_NOT_SUPPORTED, self.name)
-        try:
-            status = await self._link.run(lambda client: switch_mos(client, bank, on))
-        except MosNotFollowedError as err:
-            self._show_status(err.status)
-            key = MOS_NOT_FOLLOWED if err.confirmed else MOS_NOT_CONFIRMED
-            raise unit_error(HomeAssistantError, key, self.name) from err
-        except LinkFailure as err:
-            if err.reached_unit and not self._link.shut_down:
-                # The command may have been carried out or not: unknown until a reading tells.
-                unknown = mos_unknown(self.data.status, bank)
-                self.async_set_updated_data(replace(self.data, status=unknown))
-            raise unit_error(HomeAssistantError, err.key, self.name, err) from err
-        finally:
-            # The settings block mirrors the MOS registers: re-read it next poll.
-            self._polls_until_settings = 0
-        if self._settings is not None:
-            # The switch register now holds what was written: the lock-out check sees it
-            # at once rather than at the next settings read.
-            if bank is MosBank.CHARGE:
-                self._settings = replace(self._settings, charge_mos=on)
-            else:
-                self._settings = replace(self._settings, discharge_mos=on)
-        self._show_status(status)
+        await self._actions.async_set_mos(bank, on)
 
     async def async_set_setting(
         self, key: str, value: float, label: str, *, switch: bool = False
     ) -> None:
-        """Write a setting on the user's explicit request; show what the unit then reports.
-
-        `label` is the setting as the user sees it (the entity's name), for the messages;
-        `switch`: the user sees it as a switch, so a refusal names no values.
-        Raises a translated ServiceValidationError for a value out of range (nothing is
-        sent) and a translated HomeAssistantError when the unit does not take it.
-        """
-        setting = self.data.status.capabilities.setting(key)
-        if setting is None:
-            raise unit_error(HomeAssistantError, SETTING_NOT_SUPPORTED, self.name, setting=label)
-        try:
-            setting.raw(value)
-        except DalySettingRangeError as err:
-            raise unit_error(
-                ServiceValidationError,
-                SETTING_OUT_OF_RANGE,
-                self.name,
-                setting=label,
-                value=_shown(setting, value),
-                minimum=_shown(setting, setting.minimum),
-                maximum=_shown(setting, setting.maximum),
-            ) from err
-        try:
-            settings, status = await self._link.run(
-                lambda client: write_setting(client, key, value)
-            )
-        except SettingNotFollowedError as err:
-            self._take_settings(err.settings)
-            self._show_status(None)
-            if switch:
-                raise unit_error(
-                    HomeAssistantError, SWITCH_NOT_FOLLOWED, self.name, setting=label
-                ) from err
-            raise unit_error(
-                HomeAssistantError,
-                SETTING_NOT_FOLLOWED,
-                self.name,
-                setting=label,
-                value=_shown(setting, value),
-                actual=_shown(setting, err.actual),
-            ) from err
-        except LinkFailure as err:
-            raise unit_error(HomeAssistantError, err.key, self.name, err) from err
-        self._take_settings(settings)
-        self._show_status(status)
+        """Write a setting on the user's explicit request; show what the unit then reports."""
+        await self._actions.async_set_setting(key, value, label, switch=switch)
 
     @callback
-    def _show_status(self, status: DalyStatus | None) -> None:
+    def async_show_reading(self, status: DalyStatus | None) -> None:
         """Show a status read after a write (None: the last one) with the settings now."""
         self._health.answered()
         if status is None:
-            self._lockout.update(self._settings)
-            self.async_set_updated_data(replace(self.data, settings=self._settings))
+            self._lockout.update(self._settings.current)
+            self.async_set_updated_data(replace(self.data, settings=self._settings.current))
             return
-        self.async_set_updated_data(self._data(status, None))
-
-
-def _shown(setting: Setting, value: float | None) -> str:
-    """Return a setting's value for a message: a number with its unit, never a float tail."""
-    if value is None:
-        return "?"
-    unit = f" {setting.unit}" if setting.unit else ""
-    return f"{value:g}{unit}"
+        self.async_set_updated_data(self._data(status))

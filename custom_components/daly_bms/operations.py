@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 import logging
 from typing import TYPE_CHECKING
 
@@ -56,13 +55,6 @@ async def read_settings(client: DalyClient) -> DalySettings | None:
     except (DalyNotSupportedError, DalyTimeoutError) as err:
         _LOGGER.debug("settings not read: %s", describe(err))
         return None
-
-
-def mos_unknown(status: DalyStatus, bank: MosBank) -> DalyStatus:
-    """Return `status` with the state of `bank` unknown."""
-    if bank is MosBank.CHARGE:
-        return replace(status, charge_mos=None)
-    return replace(status, discharge_mos=None)
 
 
 async def switch_mos(client: DalyClient, bank: MosBank, on: bool) -> DalyStatus:

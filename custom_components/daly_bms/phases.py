@@ -12,13 +12,14 @@ and go.
 
 from __future__ import annotations
 
+from datetime import timedelta
 import math
 from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
-from .const import DOMAIN
+from .const import DOMAIN, ConnectionMode
 
 DATA_PHASES: Final[HassKey[PollPhases]] = HassKey(f"{DOMAIN}_poll_phases")
 
@@ -79,3 +80,35 @@ def async_get_phases(hass: HomeAssistant) -> PollPhases:
     if (phases := hass.data.get(DATA_PHASES)) is None:
         phases = hass.data[DATA_PHASES] = PollPhases()
     return phases
+
+
+class UnitPhase:
+    """One unit's phase: times its next reading, and gives the phase back when it goes."""
+
+    def __init__(
+        self, hass: HomeAssistant, address: str, mode: ConnectionMode, interval: float
+    ) -> None:
+        """Take no phase yet: the first reading takes one, among the units its scanner hears."""
+        self._hass = hass
+        self._address = address
+        self._mode = mode
+        self._interval = interval
+
+    @callback
+    def next_interval(self, started: float, source: str | None) -> timedelta:
+        """Return the update interval that puts the unit's next reading on its phase.
+
+        `started`: when on the loop's clock the reading just taken began; `source`: the
+        scanner (adapter or proxy) that heard the unit last, None while none does.
+        """
+        now = self._hass.loop.time()
+        phase = async_get_phases(self._hass).take(self._address, f"{source or ''} {self._mode}")
+        delay = next_reading_delay(now=now, started=started, interval=self._interval, phase=phase)
+        # Home Assistant starts the next refresh on a whole second of the loop's clock (plus
+        # its own jitter): counted from the start of this second, the unit keeps its phase.
+        return timedelta(seconds=delay + now % 1)
+
+    @callback
+    def give_back(self) -> None:
+        """Free the unit's phase for the units that stay."""
+        async_get_phases(self._hass).give_back(self._address)
