@@ -37,6 +37,7 @@ from .bank_flow import (
 from .bank_members import is_bank_entry
 from .const import (
     CONF_CONNECTION_MODE,
+    CONF_DIALECT,
     CONF_INVERT_CURRENT,
     CONF_KIND,
     CONF_MEMBERS,
@@ -277,8 +278,14 @@ class DalyConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def _async_create(self, discovery: bluetooth.BluetoothServiceInfoBleak) -> ConfigFlowResult:
         title = advertised_title(discovery)
+        assert self._dialect is not None
         return self.async_create_entry(
-            title=title, data={CONF_ADDRESS: discovery.address, CONF_NAME: title}
+            title=title,
+            data={
+                CONF_ADDRESS: discovery.address,
+                CONF_NAME: title,
+                CONF_DIALECT: str(self._dialect),
+            },
         )
 
     async def async_step_reconfigure(

@@ -11,6 +11,8 @@ CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_CONNECTION_MODE: Final = "connection_mode"
 # For firmware that reports discharging as positive current (the protocol says charging is).
 CONF_INVERT_CURRENT: Final = "invert_current"
+# Entry data: the dialect the unit last answered in, asked first on the next start.
+CONF_DIALECT: Final = "dialect"
 
 
 class ConnectionMode(StrEnum):

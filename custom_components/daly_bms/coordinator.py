@@ -72,7 +72,7 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
             self.address, entry.title, self.connection_mode, self._async_slot_free
         )
         self._phase = UnitPhase(hass, self.address, self.connection_mode, interval)
-        self._link = UnitLink(hass, self.address, entry.title, self.connection_mode, self._slots)
+        self._link = UnitLink(hass, entry, self.connection_mode, self._slots)
         self._health = UnitHealth(hass, entry.entry_id, entry.title, interval)
         self._presence = UnitPresence(
             hass, self.address, entry.title, self._health, self._link, self._async_poll_soon

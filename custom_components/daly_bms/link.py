@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import logging
+from typing import Any
 
 from bleak import BleakClient
 import bleak_retry_connector
 from homeassistant.components import bluetooth
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import HomeAssistant
 
-from .const import CONNECT_ATTEMPTS, ConnectionMode
+from .const import CONF_DIALECT, CONNECT_ATTEMPTS, ConnectionMode
 from .errors import (
     LINK_ERRORS,
     LINK_KEPT_ERRORS,
@@ -28,7 +31,7 @@ from .errors import (
     describe,
     failure_key,
 )
-from .protocol import DalyClient, UnitMemory
+from .protocol import DalyClient, Dialect, UnitMemory
 from .slots import UnitSlots
 
 _LOGGER = logging.getLogger(__package__)
@@ -84,15 +87,16 @@ class UnitLink:
     def __init__(
         self,
         hass: HomeAssistant,
-        address: str,
-        name: str,
+        entry: ConfigEntry[Any],
         mode: ConnectionMode,
         slots: UnitSlots,
     ) -> None:
-        """Describe the link; nothing is opened yet. `slots`: the unit's turn for a slot."""
+        """Describe the link to the unit of `entry`; nothing is opened yet. `slots`: the
+        unit's turn for a slot."""
         self._hass = hass
-        self._address = address
-        self._name = name
+        self._entry = entry
+        self._address: str = entry.data[CONF_ADDRESS]
+        self._name = entry.title
         self._mode = mode
         self._slots = slots
         self._lock = asyncio.Lock()
@@ -100,6 +104,9 @@ class UnitLink:
         self._client: DalyClient | None = None
         # What the protocol learned about the unit; every connection's client shares it.
         self._memory = UnitMemory()
+        # Asked first: a unit that speaks a later dialect in the registry (A5) would
+        # otherwise sit through the others' timeouts on every start of Home Assistant.
+        self._memory.dialect = _dialect(entry.data.get(CONF_DIALECT))
         self._shut_down = False
         # Set once an operation got a started client: from then on a request may have
         # reached the unit.
@@ -189,7 +196,15 @@ class UnitLink:
         # The memory makes the client ask in the dialect the last connection found first.
         await client.start()
         self._client = client
+        self._remember_dialect(client.dialect)
         return client
+
+    def _remember_dialect(self, dialect: Dialect | None) -> None:
+        """Keep the dialect the unit answered in with its entry, for the next start."""
+        entry = self._entry
+        if dialect is not None and entry.data.get(CONF_DIALECT) != dialect:
+            data = {**entry.data, CONF_DIALECT: str(dialect)}
+            self._hass.config_entries.async_update_entry(entry, data=data)
 
     async def async_close(self) -> None:
         """Stop notifications and disconnect; safe to call when already down."""
@@ -230,3 +245,11 @@ class UnitLink:
             self._hass.async_create_background_task(
                 client.stop(), f"daly_bms {self._address} link lost", eager_start=True
             )
+
+
+def _dialect(stored: Any) -> Dialect | None:
+    """Return the dialect an entry names; None for none, or for one this version lacks."""
+    try:
+        return Dialect(stored)
+    except ValueError:
+        return None
