@@ -205,6 +205,8 @@ async def test_a5_unit_discovered_and_set_up_like_the_others(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Akku-2"
     assert result["result"].state is ConfigEntryState.LOADED
+    # Kept with the entry: the next start asks in A5 first.
+    assert result["result"].data["dialect"] == "a5"
     assert value(hass, "sensor", radio, "soc") == pytest.approx(radio.unit.battery.soc, abs=0.051)
     assert writes(radio) == []
 
