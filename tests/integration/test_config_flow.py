@@ -66,7 +66,11 @@ async def test_discovery_confirm_creates_entry(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "DL-40D63C3223A2"
-    assert result["data"] == {"address": radio.address, "name": "DL-40D63C3223A2"}
+    assert result["data"] == {
+        "address": radio.address,
+        "name": "DL-40D63C3223A2",
+        "dialect": "d2",
+    }
     assert result["result"].unique_id == format_mac(radio.address)
     assert result["result"].state is ConfigEntryState.LOADED
     assert writes(radio) == []

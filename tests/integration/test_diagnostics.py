@@ -32,7 +32,7 @@ async def test_diagnostics_redact_address_and_name(
 
     assert diagnostics["entry"]["title"] == REDACTED
     assert diagnostics["entry"]["unique_id"] == REDACTED
-    assert diagnostics["entry"]["data"] == {"address": REDACTED, "name": REDACTED}
+    assert diagnostics["entry"]["data"] == {"address": REDACTED, "name": REDACTED, "dialect": "d2"}
     assert diagnostics["entry"]["options"] == {"poll_interval": 15, "connection_mode": "persistent"}
     assert diagnostics["connection"]["dialect"] == "d2"
     assert diagnostics["connection"]["last_update_success"] is True
