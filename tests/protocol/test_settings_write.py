@@ -18,6 +18,7 @@ from custom_components.daly_bms.protocol import (
     MosBank,
 )
 from simulator.faults import FaultKind
+from simulator.settings import REG_BALANCER
 from simulator.unit import SimulatedUnit
 
 from .examples import with_crc
@@ -227,6 +228,38 @@ async def test_balancer_not_read_back_is_left_unknown_and_then_unasked(
     assert settings.rated_capacity == 100.0
     # Three silences in a row: the unit does not read the switch back, so it is not asked.
     assert len(link.radio.requests) == 1
+    await client.stop()
+
+
+class SometimesSilentOnBalancerReads(UnitWrapper):
+    """Firmware that answers the balancer read, except while `silent` (a lost reply)."""
+
+    silent = False
+
+    def handle_request(
+        self, request: bytes, *, forced_registers: Mapping[int, int] | None = None
+    ) -> bytes | None:
+        if self.silent and request[1] == 0x03 and request[2:4] == b"\x00\xcf":
+            return None
+        return self.unit.handle_request(request, forced_registers=forced_registers)
+
+
+async def test_balancer_read_left_unanswered_keeps_what_the_unit_last_said(
+    sim_link: Callable[..., SimLink],
+) -> None:
+    """One lost reply does not make the switch unknown until the next settings read; the
+    next answer still decides."""
+    unit = make_unit()
+    model = SometimesSilentOnBalancerReads(unit)
+    link = sim_link(unit, model=model)
+    client = await link.started_client(retries=0)
+    shown = (await client.read_settings()).balancer
+    assert shown is unit.settings.limits.balancer
+    model.silent = True
+    assert (await client.read_settings()).balancer is shown
+    model.silent = False
+    assert unit.settings.write(REG_BALANCER, int(not shown))
+    assert (await client.read_settings()).balancer is (not shown)
     await client.stop()
 
 

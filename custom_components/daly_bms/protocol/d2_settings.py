@@ -118,6 +118,9 @@ class BalancerReads:
 
     answered: bool = False
     silences: int = 0  # reads left unanswered in a row, before any was answered
+    # What the last answered read said: a read left unanswered keeps it, as the settings
+    # a unit did not tell one time keep those it told before.
+    last: bool | None = None
 
     @property
     def given_up(self) -> bool:
@@ -139,8 +142,9 @@ async def read_settings(
         if not reads.answered:
             reads.silences += 1
             _LOGGER.debug("balancer switch not read back (%d in a row)", reads.silences)
-        return settings
+        return replace(settings, balancer=reads.last)
     reads.answered = True
     raw = int.from_bytes(frame.payload[:2], "big")
     # 0 or 1; anything else (0xFFFF where a unit has no such register) says nothing.
-    return replace(settings, balancer=bool(raw) if raw in (0, 1) else None)
+    reads.last = bool(raw) if raw in (0, 1) else None
+    return replace(settings, balancer=reads.last)
