@@ -7,13 +7,14 @@ from typing import Any
 from homeassistant.const import CONF_ADDRESS, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device_registry import format_mac
 
 from .bank_coordinator import async_remove_bank, async_setup_bank, is_bank
 from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .entity import entity_unique_id
+from .lockout import lockout_issue_id
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -90,3 +91,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> Non
     """Delete what a removed entry left behind."""
     if is_bank(entry):
         await async_remove_bank(hass, entry)
+    else:
+        # Kept across reloads and restarts; with the unit gone it has nothing to say.
+        ir.async_delete_issue(hass, DOMAIN, lockout_issue_id(entry.entry_id))

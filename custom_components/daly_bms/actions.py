@@ -136,7 +136,19 @@ class UnitActions:
                 actual=err.actual,
             ) from err
         except LinkFailure as err:
+            if err.reached_unit and not self._link.shut_down:
+                # The unit may have taken the value or not: unknown until it is read again.
+                self._settings.forget(key)
+                view.async_show_reading(None)
+            if err.key == MOS_NOT_SUPPORTED:
+                # The unit came back in a dialect that cannot set it: say which setting.
+                raise unit_error(
+                    HomeAssistantError, SETTING_NOT_SUPPORTED, view.name, setting=label
+                ) from err
             raise unit_error(HomeAssistantError, err.key, view.name, err) from err
+        finally:
+            # Whatever came of it, the next reading asks the unit what it holds now.
+            self._settings.due_next_reading()
         self._settings.take(settings)
         view.async_show_reading(status)
 

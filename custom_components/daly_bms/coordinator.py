@@ -104,9 +104,10 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
     async def async_shutdown(self) -> None:
         """Stop polling and let go of the unit for good (unload and Home Assistant stop)."""
         await super().async_shutdown()
-        self._health.clear_issue()
-        self._lockout.clear()
         await self._link.async_shutdown()
+        # After the link: a reading or write still finishing may not raise it again. The
+        # lock-out issue stays (it matters most across a restart); removal deletes it.
+        self._health.clear_issue()
         self._slots.close()
         self._phase.give_back()
 

@@ -97,7 +97,7 @@ def failure_key(err: BaseException, *, connected: bool) -> str:
         # Connected, but silent to every dialect: asleep (or not a Daly at all).
         return NOT_ANSWERING
     if isinstance(err, DalyNotSupportedError):
-        # The dialect lacks a write; the only writes the integration makes switch a MOS.
+        # The dialect lacks a write (the setting writes say which setting themselves).
         return MOS_NOT_SUPPORTED
     if isinstance(err, (DalyTimeoutError, DalyFrameError, TimeoutError)):
         return TIMEOUT
@@ -132,16 +132,20 @@ def unit_error[ErrorT: HomeAssistantError](
 
 
 @callback
-def async_warn(hass: HomeAssistant, issue_id: str, key: str, **placeholders: str) -> None:
+def async_warn(
+    hass: HomeAssistant, issue_id: str, key: str, *, persistent: bool = False, **placeholders: str
+) -> None:
     """Raise (or update) the repair issue `issue_id`: a warning the user reads, not fixes.
 
-    `key` is its translation key; `placeholders` fill in its text.
+    `key` is its translation key; `placeholders` fill in its text. A `persistent` issue is
+    kept across restarts of Home Assistant.
     """
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id,
         is_fixable=False,
+        is_persistent=persistent,
         severity=ir.IssueSeverity.WARNING,
         translation_key=key,
         translation_placeholders=placeholders,

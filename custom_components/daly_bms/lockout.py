@@ -40,13 +40,16 @@ class SleepLockout:
         """Start with no issue raised."""
         self._hass = hass
         self._name = name
-        self._issue_id = f"{SLEEP_LOCKOUT_ISSUE}_{entry_id}"
+        self._issue_id = lockout_issue_id(entry_id)
         # The sleep time the issue was raised with; None while no issue is raised.
         self._raised_for: int | None = None
 
     @callback
     def update(self, settings: DalySettings | None) -> None:
         """Raise the issue while the trap is set, withdraw it when it no longer is."""
+        if settings is None:
+            # Nothing known yet (a start with the unit asleep): what was said stands.
+            return
         sleep_time = lockout_sleep_time(settings)
         if sleep_time is None:
             self.clear()
@@ -55,17 +58,24 @@ class SleepLockout:
             return
         # Raised again when the sleep time changes, so the text names the one in force.
         self._raised_for = sleep_time
+        # Kept across restarts and reloads: a unit locked out answers nothing, so no reading
+        # after the restart could raise it again when it matters most.
         async_warn(
             self._hass,
             self._issue_id,
             SLEEP_LOCKOUT_ISSUE,
+            persistent=True,
             name=self._name,
             sleep_time=str(sleep_time),
         )
 
     @callback
     def clear(self) -> None:
-        """Withdraw the issue if it was raised."""
-        if self._raised_for is not None:
-            self._raised_for = None
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+        """Withdraw the issue, also one raised before a restart."""
+        self._raised_for = None
+        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+
+
+def lockout_issue_id(entry_id: str) -> str:
+    """Return the id of the lock-out issue of the unit of entry `entry_id`."""
+    return f"{SLEEP_LOCKOUT_ISSUE}_{entry_id}"

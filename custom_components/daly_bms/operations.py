@@ -86,14 +86,19 @@ class SettingNotFollowedError(Exception):
 
 async def write_setting(
     client: DalyClient, key: str, value: float
-) -> tuple[DalySettings, DalyStatus]:
+) -> tuple[DalySettings, DalyStatus | None]:
     """Write one setting, confirmed by the settings read back, then read the status.
 
     The status shows what the setting changed (a new state of charge, a remaining capacity
-    against a new rating). Raises SettingNotFollowedError when the unit did not take it.
+    against a new rating); None when that read went unanswered: the write stands, and the
+    next reading shows the rest. Raises SettingNotFollowedError when the unit did not
+    take it.
     """
     try:
         settings = await client.set_setting(key, value)
     except DalySettingNotFollowedError as err:
         raise SettingNotFollowedError(err) from err
-    return settings, await client.read_status()
+    try:
+        return settings, await client.read_status()
+    except DalyTimeoutError:
+        return settings, None

@@ -49,6 +49,11 @@ class UnitSettings:
         if settings.sleep_time is not None and settings.sleep_time != NEVER_SLEEP:
             self.sleep_time_to_restore = settings.sleep_time
 
+    def forget(self, key: str) -> None:
+        """Stop showing the setting `key` until the unit tells it again (a lost write)."""
+        if self.current is not None:
+            self.current = replace(self.current, **{key: None})
+
     def mos_written(self, bank: MosBank, on: bool) -> None:
         """Record that the unit followed a MOS write: its switch register now holds `on`."""
         if self.current is None:

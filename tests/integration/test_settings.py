@@ -318,6 +318,11 @@ async def test_a_unit_that_is_gone_fails_with_the_links_message(
         await set_number(hass, radio, "rated_capacity", 280.0)
     assert refused.value.translation_key == "timeout"
     assert radio.unit.settings.limits.rated_capacity_ah == 100.0
+    # Taken or not, nobody can tell: unknown until the unit is asked again, at once.
+    assert state(hass, "number", radio, "rated_capacity").state == STATE_UNKNOWN
+    radio.faults.asleep = False
+    await advance(hass, 11)
+    assert value(hass, "number", radio, "rated_capacity") == 100.0
 
 
 async def test_a5_unit_calibrates_its_state_of_charge_and_shows_its_rating_read_only(

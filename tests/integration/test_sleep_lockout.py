@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from simulator.radio import RadioUnit
+from simulator.settings import REG_DISCHARGE_MOS
 
 from .common import DOMAIN, advance, setup_entry, state, switch_to
 
@@ -95,13 +97,33 @@ async def test_a_mosfet_switched_off_elsewhere_is_found_at_the_next_settings_rea
     assert issues(hass) == []
 
 
-async def test_the_issue_goes_with_the_entry(
+async def test_the_issue_outlasts_a_reload_and_a_unit_asleep_and_goes_with_the_entry(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
+    """The notice matters most when the unit has fallen asleep: a reload (or a restart)
+    that then finds the unit silent keeps it; it is withdrawn by a reading that shows the
+    trap gone, and removing the entry deletes it."""
     radio = add_simulated_unit()
     entry = await setup_entry(hass, radio)
     await switch_to(hass, radio, "discharge_mos", False)
+    [raised] = issues(hass)
+    assert raised.is_persistent
+
+    radio.unit.force_sleep()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is not ConfigEntryState.LOADED
+    assert [issue.issue_id for issue in issues(hass)] == [raised.issue_id]
+
+    # Current wakes it; the MOSFET is switched back on and the next reading shows it.
+    radio.unit.wake()
+    radio.unit.settings.write(REG_DISCHARGE_MOS, 1)
+    await advance(hass, 120)
+    assert entry.state is ConfigEntryState.LOADED
+    assert issues(hass) == []
+
+    await switch_to(hass, radio, "discharge_mos", False)
     assert len(issues(hass)) == 1
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert issues(hass) == []
