@@ -14,6 +14,7 @@ from .bank_coordinator import async_remove_bank, async_setup_bank, is_bank
 from .const import DOMAIN
 from .coordinator import DalyConfigEntry, DalyCoordinator
 from .entity import entity_unique_id
+from .health import forget_answers, unreachable_issue_id
 from .lockout import lockout_issue_id
 
 PLATFORMS: list[Platform] = [
@@ -58,6 +59,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool
 
 async def async_unload_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> bool:
     """Remove the entities; the coordinator disconnects when the entry unloads."""
+    if not is_bank(entry):
+        ir.async_delete_issue(hass, DOMAIN, unreachable_issue_id(entry.entry_id))
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -94,3 +97,5 @@ async def async_remove_entry(hass: HomeAssistant, entry: DalyConfigEntry) -> Non
     else:
         # Kept across reloads and restarts; with the unit gone it has nothing to say.
         ir.async_delete_issue(hass, DOMAIN, lockout_issue_id(entry.entry_id))
+        ir.async_delete_issue(hass, DOMAIN, unreachable_issue_id(entry.entry_id))
+        forget_answers(hass, entry.entry_id)

@@ -105,9 +105,8 @@ class DalyCoordinator(DataUpdateCoordinator[DalyData]):
         """Stop polling and let go of the unit for good (unload and Home Assistant stop)."""
         await super().async_shutdown()
         await self._link.async_shutdown()
-        # After the link: a reading or write still finishing may not raise it again. The
-        # lock-out issue stays (it matters most across a restart); removal deletes it.
-        self._health.clear_issue()
+        # The repair issues outlive this coordinator: a setup retried makes a new one, and
+        # the lock-out matters most across a restart. Unload and removal withdraw them.
         self._slots.close()
         self._phase.give_back()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util.dt import utcnow
+from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, MAX_BACKOFF_SECONDS
 from .errors import (
@@ -31,18 +32,25 @@ UNREACHABLE_ISSUE: Final = "unit_unreachable"
 _PATH_FAILURES: Final = frozenset({NOT_HEARD, NO_CONNECTION_SLOT, CANNOT_CONNECT, CONNECTION_LOST})
 
 
+# When each unit (by entry id) last answered: kept across the setup retries of a unit that
+# has been away since Home Assistant started, which each make a new UnitHealth.
+LAST_ANSWERS: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_last_answers")
+
+
 class UnitHealth:
     """Counts one unit's failed polls: spaces retries out and raises the repair issue."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str, name: str, poll_seconds: int) -> None:
-        """Start as if the unit had just answered."""
+        """Start from the unit's last answer; on first use, as if it had just answered."""
         self._hass = hass
+        self._entry_id = entry_id
+        self._answers = hass.data.setdefault(LAST_ANSWERS, {})
+        self._answers.setdefault(entry_id, utcnow())
         self._name = name
         self._poll_seconds = poll_seconds
-        self._issue_id = f"{UNREACHABLE_ISSUE}_{entry_id}"
+        self._issue_id = unreachable_issue_id(entry_id)
         self._issue_raised = False
         self._failures = 0
-        self._answered_at = utcnow()
         # Set while no adapter or proxy hears the unit: its next advertisement is worth a
         # poll at once instead of waiting out the back-off.
         self.out_of_range = False
@@ -60,7 +68,7 @@ class UnitHealth:
         if key not in _PATH_FAILURES:
             # The unit was reached: whatever kept it away is gone.
             self.clear_issue()
-        elif not self._issue_raised and utcnow() - self._answered_at >= (UNREACHABLE_ISSUE_AFTER):
+        elif not self._issue_raised and self._away() >= UNREACHABLE_ISSUE_AFTER:
             self._issue_raised = True
             async_warn(
                 self._hass,
@@ -77,17 +85,30 @@ class UnitHealth:
         )
         return update_failed
 
+    def _away(self) -> timedelta:
+        return utcnow() - self._answers[self._entry_id]
+
     @callback
     def answered(self) -> None:
         """Record an answer: back to the normal interval, and the issue goes away."""
         self._failures = 0
-        self._answered_at = utcnow()
+        self._answers[self._entry_id] = utcnow()
         self.out_of_range = False
         self.clear_issue()
 
     @callback
     def clear_issue(self) -> None:
-        """Withdraw the repair issue if it was raised."""
-        if self._issue_raised:
-            self._issue_raised = False
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+        """Withdraw the repair issue, also one an earlier try at setting up raised."""
+        self._issue_raised = False
+        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+
+
+def unreachable_issue_id(entry_id: str) -> str:
+    """Return the id of the "unreachable" issue of the unit of entry `entry_id`."""
+    return f"{UNREACHABLE_ISSUE}_{entry_id}"
+
+
+@callback
+def forget_answers(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget when the unit of the removed entry `entry_id` last answered."""
+    hass.data.get(LAST_ANSWERS, {}).pop(entry_id, None)

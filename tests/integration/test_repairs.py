@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -73,6 +74,31 @@ async def test_unit_out_of_reach_for_a_day_raises_an_issue_until_it_answers(
 
     radio.reappear()
     await advance(hass, 301)
+    assert _issues(hass) == []
+
+
+async def test_unit_away_since_home_assistant_started_raises_the_issue_too(
+    hass: HomeAssistant,
+    add_simulated_unit: Callable[..., RadioUnit],
+    calendar: Calendar,
+) -> None:
+    """Never reached since the start: its setup is retried, and each retry counts the day
+    from the first try, not from its own."""
+    radio = add_simulated_unit()
+    radio.vanish()
+    entry = await setup_entry(hass, radio)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    await advance(hass, 301)
+    assert _issues(hass) == []
+    calendar.tick(A_DAY_AND_MORE)
+    await advance(hass, 601)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    [issue] = _issues(hass)
+    assert issue.issue_id == f"unit_unreachable_{entry.entry_id}"
+
+    radio.reappear()
+    await advance(hass, 1201)
+    assert entry.state is ConfigEntryState.LOADED
     assert _issues(hass) == []
 
 
