@@ -312,16 +312,17 @@ async def test_a_unit_that_is_gone_fails_with_the_links_message(
     hass: HomeAssistant, add_simulated_unit: Callable[..., RadioUnit]
 ) -> None:
     radio = add_simulated_unit()
-    await setup_entry(hass, radio)
+    entry = await setup_entry(hass, radio)
     radio.faults.asleep = True
     with pytest.raises(HomeAssistantError) as refused:
         await set_number(hass, radio, "rated_capacity", 280.0)
     assert refused.value.translation_key == "timeout"
     assert radio.unit.settings.limits.rated_capacity_ah == 100.0
-    # Taken or not, nobody can tell: unknown until the unit is asked again, at once.
+    # Taken or not, nobody can tell: unknown until the unit is asked again, which the
+    # very next reading does (settings are otherwise read one reading in ten).
     assert state(hass, "number", radio, "rated_capacity").state == STATE_UNKNOWN
     radio.faults.asleep = False
-    await advance(hass, 11)
+    await entry.runtime_data.async_refresh()
     assert value(hass, "number", radio, "rated_capacity") == 100.0
 
 
